@@ -1,0 +1,236 @@
+"""The embedded default: llama.cpp's OpenAI-compatible server on 127.0.0.1, managed for the user.
+
+``local/NAME`` pulls the named model (verified), starts ``python -m llama_cpp.server`` on a free
+loopback port, waits until it answers, and talks to it through the same openai + instructor path as
+any hosted model. A server started by ``extractor serve`` is found through its state file and reused;
+a server we started is stopped when the backend closes, at interpreter exit, and (through the
+kernel's parent-death signal) even when our process is killed.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import ctypes
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from extractor.backends import (
+    BackendSpec,
+    Completion,
+    FailedCompletion,
+    GenerateSettings,
+    T,
+)
+from extractor.backends.models import ModelSpec, extractor_home, get_model, pull
+from extractor.backends.openai_compat import OpenAICompatBackend
+from extractor.errors import BackendError, ConfigError
+
+logger = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+_PR_SET_PDEATHSIG = 1
+
+
+def default_threads() -> int:
+    """The cores this process may run on (cgroup/affinity aware where the OS tells)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _answers(url: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/models", timeout=timeout) as reply:  # noqa: S310
+            return bool(reply.status == 200)
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+@dataclass
+class LlamaServer:
+    """One llama.cpp server process (started here) or a reference to one already running."""
+
+    spec: ModelSpec
+    port: int
+    process: subprocess.Popen[bytes] | None
+    log_path: Path | None
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI-compatible base URL."""
+        return f"http://{HOST}:{self.port}/v1"
+
+    @classmethod
+    def start(cls, spec: ModelSpec, *, port: int | None = None, threads: int | None = None,
+              n_ctx: int | None = None, ready_timeout_s: float = 180.0,
+              die_with_parent: bool = True) -> LlamaServer:
+        """Pull the model if needed, start the server, and wait until it answers.
+
+        Raises:
+            ConfigError: llama-cpp-python is not installed.
+            BackendError: the server exited or did not answer in time (its log is named).
+        """
+        try:
+            import llama_cpp.server  # noqa: F401, PLC0415 # pyright: ignore[reportUnusedImport]
+        except ImportError as exc:
+            raise ConfigError(
+                "the embedded backend needs llama-cpp-python's server: "
+                "pip install 'extractor[local]' (compiles llama.cpp, about 7 minutes)"
+            ) from exc
+        model_file = pull(spec)
+        port = port or free_port()
+        logs = extractor_home() / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        log_path = logs / f"llama-server-{spec.name}-{port}.log"
+        cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model_file),
+               "--model_alias", spec.name, "--host", HOST, "--port", str(port),
+               "--n_ctx", str(n_ctx or spec.n_ctx), "--n_threads", str(threads or default_threads()),
+               "--n_batch", "512", "--verbose", "false"]
+        logger.info("starting llama.cpp server: %s", " ".join(cmd))
+        with log_path.open("ab") as log:
+            process = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
+                cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent if die_with_parent else None,
+                start_new_session=True,
+            )
+        server = cls(spec, port, process, log_path)
+        atexit.register(server.stop)
+        deadline = time.monotonic() + ready_timeout_s
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise BackendError(f"local/{spec.name}", f"server exited with code "
+                                   f"{process.returncode}; see {log_path}")
+            if _answers(server.base_url):
+                return server
+            time.sleep(0.25)
+        server.stop()
+        raise BackendError(f"local/{spec.name}", f"server did not answer within "
+                           f"{ready_timeout_s:.0f} s; see {log_path}")
+
+    def stop(self) -> None:
+        """Stop the process if we started it: SIGTERM, then SIGKILL after 10 s."""
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def state_path(name: str) -> Path:
+    """The state file where ``extractor serve`` records a running server for reuse."""
+    return extractor_home() / "servers" / f"{name}.json"
+
+
+def write_state(server: LlamaServer) -> None:
+    """Record a running server so that later commands reuse it."""
+    path = state_path(server.spec.name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pid = server.process.pid if server.process else None
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"port": server.port, "pid": pid, "sha256": server.spec.sha256}),
+                   encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def find_running(spec: ModelSpec) -> LlamaServer | None:
+    """A server for this model recorded by ``extractor serve`` that still answers, if any."""
+    path = state_path(spec.name)
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if state.get("sha256") != spec.sha256:
+        return None
+    server = LlamaServer(spec, int(state["port"]), None, None)
+    return server if _answers(server.base_url) else None
+
+
+class LocalBackend:
+    """``local/NAME``: a managed llama.cpp server behind the OpenAI-compatible backend."""
+
+    supports_constrained_decoding = True
+
+    def __init__(self, spec: BackendSpec, *, threads: int | None = None,
+                 n_ctx: int | None = None) -> None:
+        self.model_spec = get_model(spec.model)
+        self.id = f"local/{spec.model}"
+        self.model = spec.model
+        self._threads = threads
+        self._n_ctx = n_ctx
+        self._server: LlamaServer | None = None
+        self._client: OpenAICompatBackend | None = None
+
+    def _ensure(self) -> OpenAICompatBackend:
+        if self._client is None:
+            server = find_running(self.model_spec)
+            if server is None:
+                server = LlamaServer.start(self.model_spec, threads=self._threads,
+                                           n_ctx=self._n_ctx)
+            self._server = server
+            self._client = OpenAICompatBackend(
+                backend_id=self.id, model=self.model, base_url=server.base_url,
+                api_key="not-needed", mode="json", schema_in_body=True, http_retries=0,
+            )
+        return self._client
+
+    @property
+    def base_url(self) -> str:
+        """The running server's URL (starts it if needed)."""
+        self._ensure()
+        assert self._server is not None
+        return self._server.base_url
+
+    def describe(self) -> dict[str, str]:
+        """Facts for run records: the model file's sha256 identifies exactly what ran."""
+        return {"backend": self.id, "model": self.model, "model_sha256": self.model_spec.sha256,
+                "model_licence": self.model_spec.licence, "base_model": self.model_spec.base_model,
+                "instructor_mode": "json"}
+
+    async def generate(self, messages: Sequence[Mapping[str, str]], response_model: type[T],
+                       settings: GenerateSettings, *, context: Mapping[str, Any] | None = None,
+                       json_schema: Mapping[str, Any] | None = None,
+                       ) -> Completion[T] | FailedCompletion:
+        """Ask the local server; see ``Backend.generate``."""
+        return await self._ensure().generate(messages, response_model, settings, context=context,
+                                             json_schema=json_schema)
+
+    async def aclose(self) -> None:
+        """Close the client and stop the server if this backend started it."""
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+        if self._server is not None:
+            self._server.stop()
+            self._server = None

@@ -1,0 +1,184 @@
+"""One backend for every OpenAI-compatible server, through ``openai`` + ``instructor``.
+
+The instructor mode is chosen per server because servers differ in what they accept (measured):
+llama.cpp's server answers HTTP 500 to ``response_format: json_schema`` but constrains decoding to a
+schema given as ``{"type": "json_object", "schema": ...}``; OpenAI takes tool calls. ``mode=`` in
+the backend id overrides the default (``openai-compatible/M@URL?mode=tools``).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from contextvars import ContextVar
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+import instructor
+import openai
+from instructor.core.exceptions import InstructorError, InstructorRetryException
+from extractor.backends import (
+    BackendSpec,
+    Completion,
+    FailedCompletion,
+    GenerateSettings,
+    T,
+    Usage,
+)
+from extractor.errors import BackendError, ConfigError
+
+# The raw responses of the request running in this asyncio task, appended by an instructor hook:
+# they give attempts and token usage for successes and failures alike, re-asks included.
+_responses: ContextVar[list[Any] | None] = ContextVar("_responses", default=None)
+
+
+def _record_response(response: Any) -> None:
+    seen = _responses.get()
+    if seen is not None:
+        seen.append(response)
+
+
+_MODES: dict[str, instructor.Mode] = {
+    "json": instructor.Mode.JSON,
+    "json_schema": instructor.Mode.JSON_SCHEMA,
+    "tools": instructor.Mode.TOOLS,
+    "md_json": instructor.Mode.MD_JSON,
+}
+
+
+def _sum_usage(responses: Sequence[Any]) -> Usage:
+    total = Usage()
+    for response in responses:
+        total += _usage_of(response)
+    return total
+
+
+def _usage_of(obj: Any) -> Usage:
+    usage = getattr(obj, "usage", None) if obj is not None else None
+    if usage is None:
+        return Usage()
+    details = getattr(usage, "prompt_tokens_details", None)
+    cached = getattr(details, "cached_tokens", 0) if details is not None else 0
+    return Usage(int(getattr(usage, "prompt_tokens", 0) or 0),
+                 int(getattr(usage, "completion_tokens", 0) or 0), int(cached or 0))
+
+
+def _raw_text(completion: Any) -> str:
+    """The text of a chat completion, whether it came as content or as a tool call."""
+    try:
+        message = completion.choices[0].message
+    except (AttributeError, IndexError, TypeError):
+        return ""
+    if getattr(message, "tool_calls", None):
+        return str(message.tool_calls[0].function.arguments)
+    return str(message.content or "")
+
+
+class OpenAICompatBackend:
+    """Any OpenAI-compatible chat completions endpoint."""
+
+    def __init__(self, *, backend_id: str, model: str, base_url: str | None, api_key: str,
+                 mode: str, schema_in_body: bool, http_retries: int = 2) -> None:
+        if mode not in _MODES:
+            raise ConfigError(f"unknown instructor mode {mode!r}; choose from {sorted(_MODES)}")
+        self.id = backend_id
+        self.model = model
+        self.base_url = base_url
+        self.mode = mode
+        self._schema_in_body = schema_in_body
+        self.supports_constrained_decoding = schema_in_body or mode == "json_schema"
+        # The SDK retries 408/409/429/5xx with backoff and honours Retry-After; instructor's own
+        # retries are for validation re-asks only.
+        self._client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key,
+                                          max_retries=http_retries)
+        self._instructor = instructor.from_openai(self._client, mode=_MODES[mode])
+        self._instructor.on("completion:response", _record_response)
+
+    @classmethod
+    def from_spec(cls, spec: BackendSpec, **kwargs: Any) -> OpenAICompatBackend:
+        """Build from a parsed id; the key comes from the environment only.
+
+        Raises:
+            ConfigError: ``openai/`` without ``OPENAI_API_KEY``.
+        """
+        if spec.provider == "openai":
+            key = os.environ.get("OPENAI_API_KEY")
+            if not key:
+                raise ConfigError("backend openai/... needs the OPENAI_API_KEY environment variable")
+            base_url = spec.base_url or os.environ.get("OPENAI_BASE_URL")
+            mode = spec.options.get("mode", "tools")
+            schema_in_body = False
+            backend_id = f"openai/{spec.model}"
+        else:
+            if not spec.base_url:
+                raise ConfigError("openai-compatible backends need a URL: "
+                                  "openai-compatible/MODEL@http://host:port/v1")
+            key = os.environ.get("EXTRACTOR_API_KEY") or "not-needed"
+            base_url = spec.base_url
+            mode = spec.options.get("mode", "json")
+            schema_in_body = spec.options.get("schema_in_body", "1" if mode == "json" else "0") == "1"
+            backend_id = f"openai-compatible/{spec.model}@{base_url}"
+        return cls(backend_id=backend_id, model=spec.model, base_url=base_url, api_key=key,
+                   mode=mode, schema_in_body=schema_in_body, **kwargs)
+
+    def describe(self) -> dict[str, str]:
+        """Facts for run records; never the key."""
+        return {"backend": self.id, "model": self.model, "base_url": self.base_url or "",
+                "instructor_mode": self.mode}
+
+    async def generate(self, messages: Sequence[Mapping[str, str]], response_model: type[T],
+                       settings: GenerateSettings, *, context: Mapping[str, Any] | None = None,
+                       json_schema: Mapping[str, Any] | None = None,
+                       ) -> Completion[T] | FailedCompletion:
+        """Ask for one validated object; see ``Backend.generate``."""
+        extra_body: dict[str, Any] = {}
+        if self._schema_in_body:
+            schema = json_schema or response_model.model_json_schema()
+            extra_body["response_format"] = {"type": "json_object", "schema": schema}
+        start = time.perf_counter()
+        responses: list[Any] = []
+        token = _responses.set(responses)
+        try:
+            output, completion = await self._instructor.chat.completions.create_with_completion(
+                model=self.model,
+                messages=cast("Any", list(messages)),
+                response_model=response_model,
+                max_retries=settings.max_retries,
+                context=dict(context or {}),
+                temperature=settings.temperature,
+                max_tokens=settings.max_tokens,
+                seed=settings.seed,
+                timeout=settings.timeout_s,
+                extra_body=extra_body or None,
+                token_budget=settings.token_budget,
+            )
+        except InstructorRetryException as exc:
+            message = " ".join(str(exc).split())[:800] or "validation failed after retries"
+            return FailedCompletion(
+                raw=_raw_text(exc.last_completion) or None,
+                usage=_sum_usage(responses),
+                attempts=max(len(responses), int(exc.n_attempts or 0)),
+                latency_s=time.perf_counter() - start,
+                error=message,
+            )
+        except InstructorError as exc:  # truncated output, unparseable reply, token budget...
+            last = getattr(exc, "last_completion", None)
+            return FailedCompletion(
+                raw=_raw_text(last) or None, usage=_sum_usage(responses),
+                attempts=max(1, len(responses)), latency_s=time.perf_counter() - start,
+                error=f"{type(exc).__name__}: {' '.join(str(exc).split())[:600]}",
+            )
+        except openai.APIConnectionError as exc:
+            raise BackendError(self.id, f"cannot reach {self.base_url or 'the API'}: {exc}") from exc
+        except openai.APIStatusError as exc:
+            raise BackendError(self.id, f"HTTP {exc.status_code}: {exc.message}"[:500]) from exc
+        except openai.APIError as exc:
+            raise BackendError(self.id, f"{type(exc).__name__}: {exc}"[:500]) from exc
+        finally:
+            _responses.reset(token)
+        return Completion(output=output, raw=_raw_text(completion), usage=_sum_usage(responses),
+                          attempts=max(1, len(responses)), latency_s=time.perf_counter() - start)
+
+    async def aclose(self) -> None:
+        """Close the HTTP client."""
+        await self._client.close()

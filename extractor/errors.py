@@ -1,0 +1,40 @@
+"""The one exception tree of the project: catch ``ExtractorError`` to catch everything we raise."""
+
+from __future__ import annotations
+
+
+class ExtractorError(Exception):
+    """Base of every error this library raises on purpose."""
+
+
+class ConfigError(ExtractorError):
+    """A usage or configuration problem: unknown backend, missing key or optional dependency."""
+
+
+class InputError(ExtractorError):
+    """Unreadable or malformed input; the message names the file, line and field."""
+
+
+class ModelPullError(ExtractorError):
+    """A model could not be downloaded, or its bytes did not verify."""
+
+
+class BackendError(ExtractorError):
+    """A backend failed (unreachable, HTTP error, timeout); wraps the SDK's exception."""
+
+    def __init__(self, backend: str, message: str) -> None:
+        super().__init__(f"{backend}: {message}")
+        self.backend = backend
+
+
+class ExtractionFailed(ExtractorError):
+    """The model's replies still failed validation when the retry budget ran out."""
+
+    def __init__(self, message: str, *, attempts: int, last_raw: str | None) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+        self.last_raw = last_raw
+
+
+class GoldDataError(ExtractorError):
+    """Gold data is invalid; the message names the file, line and field."""

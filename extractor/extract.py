@@ -1,0 +1,206 @@
+"""The one extraction pipeline: render, call, validate, ground, merge, resolve dates, account.
+
+``extract``/``aextract`` are the public API; ``extract_article`` does the work for one article and
+returns a record that is written as one JSON line by the CLI and the runner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import json
+import time
+from functools import cache
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
+
+from extractor.backends import Backend, Completion, FailedCompletion, GenerateSettings, get_backend
+from extractor.dates import resolve
+from extractor.errors import ExtractionFailed
+from extractor.grounding import ground, grounding_errors
+from extractor.prompts import DEFAULT_PROMPT, Prompt, load_prompt
+from extractor.schema import SCHEMA_VERSION, Article, ArticleExtraction, Diagnostic
+from extractor.strategies import StrategyName, merge_events, plan
+
+DEFAULT_BACKEND = "local/qwen2.5-coder-1.5b"
+DEFAULT_STRATEGY: StrategyName = "sentence"
+
+
+class GroundedExtraction(ArticleExtraction):
+    """The response model sent to instructor: the schema plus grounding as a validator.
+
+    A reply whose quotes, names or numbers are not in the article fails validation with a precise
+    message, and instructor re-asks the model with it. What still fails when the retries run out is
+    dropped by ``ground`` afterwards and listed in the diagnostics.
+    """
+
+    model_config = ConfigDict(title="ArticleExtraction")
+
+    @model_validator(mode="after")
+    def _grounded(self, info: ValidationInfo) -> Self:
+        context: dict[str, Any] = info.context or {}
+        article = context.get("article")
+        if isinstance(article, str) and context.get("reask_grounding", True):
+            errors = grounding_errors(self, article)
+            if errors:
+                raise ValueError("items not supported by the article (copy quotes exactly, use "
+                                 "only numbers written in the quote):\n- " + "\n- ".join(errors[:12]))
+        return self
+
+
+@cache
+def schema_sha256() -> str:
+    """sha256 of the JSON schema the model is asked to fill (part of every run's identity)."""
+    schema = GroundedExtraction.model_json_schema()
+    blob = json.dumps({"version": SCHEMA_VERSION, "schema": schema}, sort_keys=True)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class UsageRecord(BaseModel):
+    """Tokens per article, failed attempts included."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+
+
+class RecordMeta(BaseModel):
+    """How a record was produced: enough to reproduce it and to cost it."""
+
+    backend: str
+    model: str
+    prompt_id: str
+    prompt_sha256: str
+    schema_sha256: str
+    strategy: str
+    usage: UsageRecord = Field(default_factory=UsageRecord)
+    latency_s: float = 0.0
+    attempts: int = 0
+    requests: int = 0
+    failed_requests: int = 0
+    cached: bool = False
+    """True when the record came from the response cache (no model call)."""
+
+
+class ExtractionRecord(BaseModel):
+    """One output line: the article id, its extraction (or the error), and the meta."""
+
+    id: str
+    extraction: ArticleExtraction | None
+    meta: RecordMeta
+    error: str | None = None
+    raw: str | None = None
+    """The last raw reply, kept when the article failed, for debugging."""
+
+
+def _lenient_parse(raw: str | None) -> ArticleExtraction | None:
+    """Parse a last reply that failed only grounding: ``ground`` will drop the bad items."""
+    if not raw:
+        return None
+    try:
+        return ArticleExtraction.model_validate_json(raw)
+    except ValidationError:
+        return None
+
+
+async def extract_article(article: Article, backend: Backend, *,
+                          strategy: StrategyName = DEFAULT_STRATEGY,
+                          prompt: Prompt | None = None,
+                          settings: GenerateSettings | None = None) -> ExtractionRecord:
+    """Extract, ground and merge the events of one article. Never raises for a bad reply.
+
+    Raises:
+        BackendError: the backend is unreachable (the caller decides whether to go on).
+    """
+    prompt = prompt or load_prompt(DEFAULT_PROMPT)
+    settings = settings or GenerateSettings()
+    text = article.text
+    published = article.published.isoformat() if article.published else None
+    meta = RecordMeta(backend=backend.id, model=backend.model, prompt_id=prompt.id,
+                      prompt_sha256=prompt.sha256, schema_sha256=schema_sha256(),
+                      strategy=strategy)
+    events = []
+    diagnostics: list[Diagnostic] = []
+    usage = UsageRecord()
+    last_error: str | None = None
+    last_raw: str | None = None
+    start = time.perf_counter()
+    focuses = plan(text, strategy)
+    for n, focus in enumerate(focuses):
+        messages = prompt.messages(text, task=focus.task, focus=focus.text, published=published)
+        result: Completion[GroundedExtraction] | FailedCompletion = await backend.generate(
+            messages, GroundedExtraction, settings, context={"article": text})
+        usage = UsageRecord(
+            prompt_tokens=usage.prompt_tokens + result.usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens + result.usage.completion_tokens,
+            cached_tokens=usage.cached_tokens + result.usage.cached_tokens,
+        )
+        meta.attempts += result.attempts
+        meta.requests += 1
+        if isinstance(result, FailedCompletion):
+            parsed = _lenient_parse(result.raw)
+            if parsed is None:
+                meta.failed_requests += 1
+                last_error, last_raw = result.error, result.raw
+                diagnostics.append(Diagnostic(path=f"request[{n}]", reason=result.error[:300]))
+                continue
+        else:
+            parsed = result.output
+        grounded = ground(ArticleExtraction(events=parsed.events), text)
+        events.extend(grounded.events)
+        diagnostics += [d.model_copy(update={"path": f"request[{n}].{d.path}"})
+                        for d in grounded.diagnostics]
+    meta.usage = usage
+    meta.latency_s = round(time.perf_counter() - start, 3)
+    if focuses and meta.failed_requests == len(focuses):
+        return ExtractionRecord(id=article.id, extraction=None, meta=meta,
+                                error=last_error or "every request failed", raw=last_raw)
+    merged = [e.model_copy(update={"date": resolve(e.date, article.published)})
+              for e in merge_events(events)]
+    return ExtractionRecord(id=article.id, meta=meta,
+                            extraction=ArticleExtraction(events=merged, diagnostics=diagnostics))
+
+
+async def aextract(text: str, *, backend: str | Backend = DEFAULT_BACKEND,
+                   published: dt.date | None = None, strategy: StrategyName = DEFAULT_STRATEGY,
+                   settings: GenerateSettings | None = None) -> ArticleExtraction:
+    """Extract the events of one article text.
+
+    Args:
+        text: the article.
+        backend: a backend id (``local/qwen2.5-coder-1.5b``, ``openai/gpt-4.1-mini``,
+            ``openai-compatible/MODEL@URL``) or a ``Backend`` you manage yourself.
+        published: publication date, to resolve relative dates ("on Wednesday").
+        strategy: ``whole``, ``sentence`` or ``window``.
+        settings: sampling and retry settings.
+
+    Returns:
+        The grounded events; dropped items are listed in ``diagnostics``.
+
+    Raises:
+        ExtractionFailed: no request produced a valid reply.
+        BackendError: the backend could not be reached.
+        ConfigError: bad backend id, missing key or dependency.
+    """
+    owned = isinstance(backend, str)
+    engine = get_backend(backend) if isinstance(backend, str) else backend
+    try:
+        record = await extract_article(Article(id="article", text=text, published=published),
+                                       engine, strategy=strategy, settings=settings)
+    finally:
+        if owned:
+            await engine.aclose()
+    if record.extraction is None:
+        raise ExtractionFailed(record.error or "extraction failed", attempts=record.meta.attempts,
+                               last_raw=record.raw)
+    return record.extraction
+
+
+def extract(text: str, *, backend: str | Backend = DEFAULT_BACKEND,
+            published: dt.date | None = None, strategy: StrategyName = DEFAULT_STRATEGY,
+            settings: GenerateSettings | None = None) -> ArticleExtraction:
+    """Synchronous ``aextract``; see there."""
+    return asyncio.run(aextract(text, backend=backend, published=published, strategy=strategy,
+                                settings=settings))
