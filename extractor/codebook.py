@@ -224,8 +224,12 @@ class CountScope(StrEnum):
     CUMULATIVE = "cumulative"
 
 
-def describe(definitions: dict[EventType, str] | dict[SubEventType, str] | dict[ActorType, str]
-             | dict[Qualifier, str]) -> str:
+def describe(
+    definitions: dict[EventType, str]
+    | dict[SubEventType, str]
+    | dict[ActorType, str]
+    | dict[Qualifier, str],
+) -> str:
     """Render a definitions table as ``value: definition`` lines for prompts and schema text.
 
     Args:

@@ -17,12 +17,16 @@ _MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if nam
 _MONTHS["sept"] = 9
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 
-_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\.?(?:,?\s+(\d{{4}}))?\b", re.I)
-_MONTH_DAY = re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?",
-                        re.I)
+_DAY_MONTH = re.compile(
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\.?(?:,?\s+(\d{{4}}))?\b", re.I
+)
+_MONTH_DAY = re.compile(
+    rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", re.I
+)
 _MONTH_YEAR = re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{4}})\b", re.I)
-_MONTH_ONLY = re.compile(rf"\b(?:end of|beginning of|start of|early|late|mid-?)?\s*({_MONTH_RE})\b",
-                         re.I)
+_MONTH_ONLY = re.compile(
+    rf"\b(?:end of|beginning of|start of|early|late|mid-?)?\s*({_MONTH_RE})\b", re.I
+)
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 
 
@@ -42,7 +46,7 @@ def _month_span(year: int, month: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
-def resolve(date: EventDate, published: dt.date | None) -> EventDate:  # noqa: C901, PLR0911, PLR0912
+def resolve(date: EventDate, published: dt.date | None) -> EventDate:
     """Fill ``start``/``end`` (and the precision) from ``date.text``.
 
     Absolute dates with a year resolve without a publication date; relative words ("Wednesday",

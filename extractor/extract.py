@@ -10,19 +10,23 @@ import asyncio
 import datetime as dt
 import hashlib
 import json
+import logging
 import time
 from functools import cache
 from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
-from extractor.backends import Backend, Completion, FailedCompletion, GenerateSettings, get_backend
+from extractor.backends import Backend, FailedCompletion, GenerateSettings, get_backend
+from extractor.compact import CompactExtraction, to_events
 from extractor.dates import resolve
 from extractor.errors import ExtractionFailed
 from extractor.grounding import ground, grounding_errors
 from extractor.prompts import DEFAULT_PROMPT, Prompt, load_prompt
 from extractor.schema import SCHEMA_VERSION, Article, ArticleExtraction, Diagnostic
 from extractor.strategies import StrategyName, merge_events, plan
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_BACKEND = "local/qwen2.5-coder-1.5b"
 DEFAULT_STRATEGY: StrategyName = "sentence"
@@ -45,8 +49,10 @@ class GroundedExtraction(ArticleExtraction):
         if isinstance(article, str) and context.get("reask_grounding", True):
             errors = grounding_errors(self, article)
             if errors:
-                raise ValueError("items not supported by the article (copy quotes exactly, use "
-                                 "only numbers written in the quote):\n- " + "\n- ".join(errors[:12]))
+                raise ValueError(
+                    "items not supported by the article (copy quotes exactly, use "
+                    "only numbers written in the quote):\n- " + "\n- ".join(errors[:12])
+                )
         return self
 
 
@@ -95,20 +101,28 @@ class ExtractionRecord(BaseModel):
     """The last raw reply, kept when the article failed, for debugging."""
 
 
-def _lenient_parse(raw: str | None) -> ArticleExtraction | None:
+def _lenient_parse(
+    raw: str | None, *, compact: bool
+) -> ArticleExtraction | CompactExtraction | None:
     """Parse a last reply that failed only grounding: ``ground`` will drop the bad items."""
     if not raw:
         return None
     try:
+        if compact:
+            return CompactExtraction.model_validate_json(raw)
         return ArticleExtraction.model_validate_json(raw)
     except ValidationError:
         return None
 
 
-async def extract_article(article: Article, backend: Backend, *,
-                          strategy: StrategyName = DEFAULT_STRATEGY,
-                          prompt: Prompt | None = None,
-                          settings: GenerateSettings | None = None) -> ExtractionRecord:
+async def extract_article(
+    article: Article,
+    backend: Backend,
+    *,
+    strategy: StrategyName = DEFAULT_STRATEGY,
+    prompt: Prompt | None = None,
+    settings: GenerateSettings | None = None,
+) -> ExtractionRecord:
     """Extract, ground and merge the events of one article. Never raises for a bad reply.
 
     Raises:
@@ -118,9 +132,14 @@ async def extract_article(article: Article, backend: Backend, *,
     settings = settings or GenerateSettings()
     text = article.text
     published = article.published.isoformat() if article.published else None
-    meta = RecordMeta(backend=backend.id, model=backend.model, prompt_id=prompt.id,
-                      prompt_sha256=prompt.sha256, schema_sha256=schema_sha256(),
-                      strategy=strategy)
+    meta = RecordMeta(
+        backend=backend.id,
+        model=backend.model,
+        prompt_id=prompt.id,
+        prompt_sha256=prompt.sha256,
+        schema_sha256=schema_sha256(),
+        strategy=strategy,
+    )
     events = []
     diagnostics: list[Diagnostic] = []
     usage = UsageRecord()
@@ -130,8 +149,11 @@ async def extract_article(article: Article, backend: Backend, *,
     focuses = plan(text, strategy)
     for n, focus in enumerate(focuses):
         messages = prompt.messages(text, task=focus.task, focus=focus.text, published=published)
-        result: Completion[GroundedExtraction] | FailedCompletion = await backend.generate(
-            messages, GroundedExtraction, settings, context={"article": text})
+        compact = focus.task == "sentence" and focus.text is not None
+        model: type[GroundedExtraction] | type[CompactExtraction] = (
+            CompactExtraction if compact else GroundedExtraction
+        )
+        result = await backend.generate(messages, model, settings, context={"article": text})
         usage = UsageRecord(
             prompt_tokens=usage.prompt_tokens + result.usage.prompt_tokens,
             completion_tokens=usage.completion_tokens + result.usage.completion_tokens,
@@ -139,8 +161,18 @@ async def extract_article(article: Article, backend: Backend, *,
         )
         meta.attempts += result.attempts
         meta.requests += 1
+        logger.debug(
+            "%s request %d/%d: %d+%d tokens, %d attempt(s), %.1f s",
+            article.id,
+            n + 1,
+            len(focuses),
+            result.usage.prompt_tokens,
+            result.usage.completion_tokens,
+            result.attempts,
+            result.latency_s,
+        )
         if isinstance(result, FailedCompletion):
-            parsed = _lenient_parse(result.raw)
+            parsed = _lenient_parse(result.raw, compact=compact)
             if parsed is None:
                 meta.failed_requests += 1
                 last_error, last_raw = result.error, result.raw
@@ -148,24 +180,42 @@ async def extract_article(article: Article, backend: Backend, *,
                 continue
         else:
             parsed = result.output
+        if isinstance(parsed, CompactExtraction):
+            parsed = ArticleExtraction(events=to_events(parsed, focus.text or ""))
         grounded = ground(ArticleExtraction(events=parsed.events), text)
         events.extend(grounded.events)
-        diagnostics += [d.model_copy(update={"path": f"request[{n}].{d.path}"})
-                        for d in grounded.diagnostics]
+        diagnostics += [
+            d.model_copy(update={"path": f"request[{n}].{d.path}"}) for d in grounded.diagnostics
+        ]
     meta.usage = usage
     meta.latency_s = round(time.perf_counter() - start, 3)
     if focuses and meta.failed_requests == len(focuses):
-        return ExtractionRecord(id=article.id, extraction=None, meta=meta,
-                                error=last_error or "every request failed", raw=last_raw)
-    merged = [e.model_copy(update={"date": resolve(e.date, article.published)})
-              for e in merge_events(events)]
-    return ExtractionRecord(id=article.id, meta=meta,
-                            extraction=ArticleExtraction(events=merged, diagnostics=diagnostics))
+        return ExtractionRecord(
+            id=article.id,
+            extraction=None,
+            meta=meta,
+            error=last_error or "every request failed",
+            raw=last_raw,
+        )
+    merged = [
+        e.model_copy(update={"date": resolve(e.date, article.published)})
+        for e in merge_events(events)
+    ]
+    return ExtractionRecord(
+        id=article.id,
+        meta=meta,
+        extraction=ArticleExtraction(events=merged, diagnostics=diagnostics),
+    )
 
 
-async def aextract(text: str, *, backend: str | Backend = DEFAULT_BACKEND,
-                   published: dt.date | None = None, strategy: StrategyName = DEFAULT_STRATEGY,
-                   settings: GenerateSettings | None = None) -> ArticleExtraction:
+async def aextract(
+    text: str,
+    *,
+    backend: str | Backend = DEFAULT_BACKEND,
+    published: dt.date | None = None,
+    strategy: StrategyName = DEFAULT_STRATEGY,
+    settings: GenerateSettings | None = None,
+) -> ArticleExtraction:
     """Extract the events of one article text.
 
     Args:
@@ -187,20 +237,31 @@ async def aextract(text: str, *, backend: str | Backend = DEFAULT_BACKEND,
     owned = isinstance(backend, str)
     engine = get_backend(backend) if isinstance(backend, str) else backend
     try:
-        record = await extract_article(Article(id="article", text=text, published=published),
-                                       engine, strategy=strategy, settings=settings)
+        record = await extract_article(
+            Article(id="article", text=text, published=published),
+            engine,
+            strategy=strategy,
+            settings=settings,
+        )
     finally:
         if owned:
             await engine.aclose()
     if record.extraction is None:
-        raise ExtractionFailed(record.error or "extraction failed", attempts=record.meta.attempts,
-                               last_raw=record.raw)
+        raise ExtractionFailed(
+            record.error or "extraction failed", attempts=record.meta.attempts, last_raw=record.raw
+        )
     return record.extraction
 
 
-def extract(text: str, *, backend: str | Backend = DEFAULT_BACKEND,
-            published: dt.date | None = None, strategy: StrategyName = DEFAULT_STRATEGY,
-            settings: GenerateSettings | None = None) -> ArticleExtraction:
+def extract(
+    text: str,
+    *,
+    backend: str | Backend = DEFAULT_BACKEND,
+    published: dt.date | None = None,
+    strategy: StrategyName = DEFAULT_STRATEGY,
+    settings: GenerateSettings | None = None,
+) -> ArticleExtraction:
     """Synchronous ``aextract``; see there."""
-    return asyncio.run(aextract(text, backend=backend, published=published, strategy=strategy,
-                                settings=settings))
+    return asyncio.run(
+        aextract(text, backend=backend, published=published, strategy=strategy, settings=settings)
+    )

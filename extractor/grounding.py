@@ -29,11 +29,25 @@ from extractor.schema import (
     Span,
 )
 
-_FOLD = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'", "`": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
-    "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00a0": " ", "\u200e": "", "\u200f": "",
-})
+_FOLD = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+        "\u200e": "",
+        "\u200f": "",
+    }
+)
 
 FUZZY_THRESHOLD = 90.0
 """Minimum rapidfuzz partial-ratio for a quote to count as found (a few characters off)."""
@@ -98,15 +112,19 @@ def locate(quote: str, article: str, folded: FoldedText | None = None) -> Span |
     q = fold(quote).text
     pos = folded.text.find(q)
     if pos >= 0:
-        return Span(start=folded.index[pos], end=folded.index[pos + len(q) - 1] + 1,
-                    match="normalised")
+        return Span(
+            start=folded.index[pos], end=folded.index[pos + len(q) - 1] + 1, match="normalised"
+        )
     if len(q) < 12:  # too short for fuzzy matching to mean anything
         return None
     found = fuzz.partial_ratio_alignment(q, folded.text, score_cutoff=FUZZY_THRESHOLD)
     if found is None or found.dest_end <= found.dest_start:
         return None
-    return Span(start=folded.index[found.dest_start],
-                end=folded.index[found.dest_end - 1] + 1, match="fuzzy")
+    return Span(
+        start=folded.index[found.dest_start],
+        end=folded.index[found.dest_end - 1] + 1,
+        match="fuzzy",
+    )
 
 
 def _contains(haystack: str, needle: str) -> bool:
@@ -122,15 +140,18 @@ class _Grounder:
         self.diagnostics: list[Diagnostic] = []
 
     def drop(self, path: str, reason: str, item: Event | Place | Actor | Count) -> None:
-        self.diagnostics.append(Diagnostic(path=path, reason=reason,
-                                           item=item.model_dump(mode="json", exclude_none=True)))
+        self.diagnostics.append(
+            Diagnostic(
+                path=path, reason=reason, item=item.model_dump(mode="json", exclude_none=True)
+            )
+        )
 
     def evidence(self, path: str, item: Event | Place | Actor | Count) -> tuple[str, Span] | None:
         span = locate(item.evidence, self.article, self.folded)
         if span is None:
             self.drop(path, f"evidence not found in the article: {item.evidence[:120]!r}", item)
             return None
-        return self.article[span.start:span.end], span
+        return self.article[span.start : span.end], span
 
     def place(self, path: str, place: Place) -> Place | None:
         found = self.evidence(path, place)
@@ -153,7 +174,7 @@ class _Grounder:
         return actor.model_copy(update={"evidence": quote, "span": span})
 
     def count(self, path: str, count: Count) -> Count | None:
-        from extractor.numbers import supports_value  # noqa: PLC0415 - avoid import cycle at load
+        from extractor.numbers import supports_value
 
         found = self.evidence(path, count)
         if found is None:
@@ -162,27 +183,49 @@ class _Grounder:
         upper = count.upper if count.qualifier.value == "range" else None
         reading = supports_value(quote, count.value, upper)
         if reading is None:
-            self.drop(path, f"value {count.value} is not stated in its evidence {quote[:120]!r}",
-                      count)
+            self.drop(
+                path, f"value {count.value} is not stated in its evidence {quote[:120]!r}", count
+            )
             return None
-        return count.model_copy(update={
-            "evidence": quote, "span": span, "qualifier": reading.qualifier,
-            "vague": reading.vague, "upper": reading.upper,
-        })
+        return count.model_copy(
+            update={
+                "evidence": quote,
+                "span": span,
+                "qualifier": reading.qualifier,
+                "vague": reading.vague,
+                "upper": reading.upper,
+            }
+        )
 
     def event(self, path: str, event: Event) -> Event | None:
         found = self.evidence(path, event)
         if found is None:
             return None
         quote, span = found
-        places = [p for i, x in enumerate(event.places)
-                  if (p := self.place(f"{path}.places[{i}]", x)) is not None]
-        actors = [a for i, x in enumerate(event.actors)
-                  if (a := self.actor(f"{path}.actors[{i}]", x)) is not None]
-        counts = [c for i, x in enumerate(event.counts)
-                  if (c := self.count(f"{path}.counts[{i}]", x)) is not None]
-        return event.model_copy(update={"evidence": quote, "span": span, "places": places,
-                                        "actors": actors, "counts": counts})
+        places = [
+            p
+            for i, x in enumerate(event.places)
+            if (p := self.place(f"{path}.places[{i}]", x)) is not None
+        ]
+        actors = [
+            a
+            for i, x in enumerate(event.actors)
+            if (a := self.actor(f"{path}.actors[{i}]", x)) is not None
+        ]
+        counts = [
+            c
+            for i, x in enumerate(event.counts)
+            if (c := self.count(f"{path}.counts[{i}]", x)) is not None
+        ]
+        return event.model_copy(
+            update={
+                "evidence": quote,
+                "span": span,
+                "places": places,
+                "actors": actors,
+                "counts": counts,
+            }
+        )
 
 
 def ground(extraction: ArticleExtraction, article: str) -> ArticleExtraction:
@@ -197,8 +240,9 @@ def ground(extraction: ArticleExtraction, article: str) -> ArticleExtraction:
         removed, and one diagnostic per removed item (appended to any already there).
     """
     g = _Grounder(article)
-    events = [e for i, x in enumerate(extraction.events)
-              if (e := g.event(f"events[{i}]", x)) is not None]
+    events = [
+        e for i, x in enumerate(extraction.events) if (e := g.event(f"events[{i}]", x)) is not None
+    ]
     return ArticleExtraction(events=events, diagnostics=[*extraction.diagnostics, *g.diagnostics])
 
 
@@ -210,9 +254,13 @@ def grounding_errors(extraction: ArticleExtraction, article: str) -> list[str]:
     return [f"{d.path}: {d.reason}" for d in ground(extraction, article).diagnostics]
 
 
-_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'\u201d\u2019)]))\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])|\n+")
-_ABBREV = re.compile(r"\b(?:Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec|Gen|Lt|Col|Capt|Maj|Sgt|Mr|Mrs|"
-                     r"Dr|St|No|U\.S|U\.K|U\.N|Sen|Rep|Gov|Adm|Cmdr|Pvt|Cpl|Vs|vs|etc)\.$")
+_SENTENCE_END = re.compile(
+    r"(?:(?<=[.!?])|(?<=[.!?][\"'\u201d\u2019)]))\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])|\n+"
+)
+_ABBREV = re.compile(
+    r"\b(?:Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec|Gen|Lt|Col|Capt|Maj|Sgt|Mr|Mrs|"
+    r"Dr|St|No|U\.S|U\.K|U\.N|Sen|Rep|Gov|Adm|Cmdr|Pvt|Cpl|Vs|vs|etc)\.$"
+)
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -224,7 +272,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _SENTENCE_END.finditer(text):
-        candidate = text[start:m.start()]
+        candidate = text[start : m.start()]
         if "\n" not in m.group(0) and _ABBREV.search(candidate):
             continue
         if candidate.strip():

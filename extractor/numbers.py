@@ -14,41 +14,92 @@ from dataclasses import dataclass
 from extractor.codebook import Qualifier
 
 _UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
 }
 _TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
 }
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _SCALE_ABBREV = {"k": 1_000, "m": 1_000_000, "mn": 1_000_000, "bn": 1_000_000_000}
 
 # ACLED's rules for vague quantities: the most conservative reading.
 _VAGUE = {
-    "tens": 10, "dozens": 12, "scores": 20, "hundreds": 100, "thousands": 1_000,
-    "tens of thousands": 10_000, "hundreds of thousands": 100_000, "millions": 1_000_000,
+    "tens": 10,
+    "dozens": 12,
+    "scores": 20,
+    "hundreds": 100,
+    "thousands": 1_000,
+    "tens of thousands": 10_000,
+    "hundreds of thousands": 100_000,
+    "millions": 1_000_000,
 }
 # Fixed phrases that name an exact number.
-_EXACT_PHRASES = {"a dozen": 12, "one dozen": 12, "half a dozen": 6, "a couple of": 2,
-                  "a score of": 20, "a hundred": 100, "a thousand": 1_000, "a million": 1_000_000,
-                  "half a million": 500_000, "a single": 1}
+_EXACT_PHRASES = {
+    "a dozen": 12,
+    "one dozen": 12,
+    "half a dozen": 6,
+    "a couple of": 2,
+    "a score of": 20,
+    "a hundred": 100,
+    "a thousand": 1_000,
+    "a million": 1_000_000,
+    "half a million": 500_000,
+    "a single": 1,
+}
 
 _QUALIFIERS: tuple[tuple[str, Qualifier], ...] = (
-    ("more than", Qualifier.AT_LEAST), ("over", Qualifier.AT_LEAST),
-    ("at least", Qualifier.AT_LEAST), ("upwards of", Qualifier.AT_LEAST),
-    ("in excess of", Qualifier.AT_LEAST), ("no fewer than", Qualifier.AT_LEAST),
-    ("no less than", Qualifier.AT_LEAST), ("a minimum of", Qualifier.AT_LEAST),
-    ("nearly", Qualifier.APPROXIMATE), ("almost", Qualifier.APPROXIMATE),
-    ("about", Qualifier.APPROXIMATE), ("around", Qualifier.APPROXIMATE),
-    ("roughly", Qualifier.APPROXIMATE), ("approximately", Qualifier.APPROXIMATE),
-    ("some", Qualifier.APPROXIMATE), ("an estimated", Qualifier.APPROXIMATE),
-    ("estimated", Qualifier.APPROXIMATE), ("close to", Qualifier.APPROXIMATE),
-    ("up to", Qualifier.AT_MOST), ("fewer than", Qualifier.AT_MOST),
-    ("less than", Qualifier.AT_MOST), ("as many as", Qualifier.AT_MOST),
-    ("at most", Qualifier.AT_MOST), ("no more than", Qualifier.AT_MOST),
-    ("under", Qualifier.AT_MOST), ("as much as", Qualifier.AT_MOST),
+    ("more than", Qualifier.AT_LEAST),
+    ("over", Qualifier.AT_LEAST),
+    ("at least", Qualifier.AT_LEAST),
+    ("upwards of", Qualifier.AT_LEAST),
+    ("in excess of", Qualifier.AT_LEAST),
+    ("no fewer than", Qualifier.AT_LEAST),
+    ("no less than", Qualifier.AT_LEAST),
+    ("a minimum of", Qualifier.AT_LEAST),
+    ("nearly", Qualifier.APPROXIMATE),
+    ("almost", Qualifier.APPROXIMATE),
+    ("about", Qualifier.APPROXIMATE),
+    ("around", Qualifier.APPROXIMATE),
+    ("roughly", Qualifier.APPROXIMATE),
+    ("approximately", Qualifier.APPROXIMATE),
+    ("some", Qualifier.APPROXIMATE),
+    ("an estimated", Qualifier.APPROXIMATE),
+    ("estimated", Qualifier.APPROXIMATE),
+    ("close to", Qualifier.APPROXIMATE),
+    ("up to", Qualifier.AT_MOST),
+    ("fewer than", Qualifier.AT_MOST),
+    ("less than", Qualifier.AT_MOST),
+    ("as many as", Qualifier.AT_MOST),
+    ("at most", Qualifier.AT_MOST),
+    ("no more than", Qualifier.AT_MOST),
+    ("under", Qualifier.AT_MOST),
+    ("as much as", Qualifier.AT_MOST),
 )
 
 _WORD = "|".join(sorted([*_UNITS, *_TENS, *_SCALES, "a", "and"], key=len, reverse=True))
@@ -146,23 +197,39 @@ def read_numbers(text: str) -> list[NumberReading]:
     readings: list[NumberReading] = []
     for m in _PATTERN.finditer(text):
         qual = _qualifier(m.group("qual"))
-        pair = next(((lo, hi) for lo, hi in (("blow", "bhigh"), ("low", "high"),
-                                              ("dlow", "dhigh")) if m.group(lo) is not None), None)
+        pair = next(
+            (
+                (lo, hi)
+                for lo, hi in (("blow", "bhigh"), ("low", "high"), ("dlow", "dhigh"))
+                if m.group(lo) is not None
+            ),
+            None,
+        )
         if pair is not None:
             lo, hi = pair
             low, high = words_to_int(m.group(lo)), words_to_int(m.group(hi))
             if low is None or high is None:
                 continue
             if high > low and not (_YEARISH.match(m.group(lo)) or _YEARISH.match(m.group(hi))):
-                readings.append(NumberReading(low, Qualifier.RANGE, False, high, m.start(),
-                                              m.end(), m.group(0)))
+                readings.append(
+                    NumberReading(low, Qualifier.RANGE, False, high, m.start(), m.end(), m.group(0))
+                )
             else:
                 # "2011-2015", "5 to 5": not a range of people; read each side on its own.
                 for grp in pair:
                     val = words_to_int(m.group(grp))
                     if val is not None and not _YEARISH.match(m.group(grp)):
-                        readings.append(NumberReading(val, Qualifier.EXACT, False, None,
-                                                      m.start(grp), m.end(grp), m.group(grp)))
+                        readings.append(
+                            NumberReading(
+                                val,
+                                Qualifier.EXACT,
+                                False,
+                                None,
+                                m.start(grp),
+                                m.end(grp),
+                                m.group(grp),
+                            )
+                        )
             continue
         if m.group("exact") is not None:
             val = _EXACT_PHRASES[m.group("exact").lower()]
@@ -170,8 +237,9 @@ def read_numbers(text: str) -> list[NumberReading]:
             continue
         if m.group("vague") is not None:
             val = _VAGUE[" ".join(m.group("vague").lower().split())]
-            readings.append(NumberReading(val, Qualifier.AT_LEAST, True, None, m.start(), m.end(),
-                                          m.group(0)))
+            readings.append(
+                NumberReading(val, Qualifier.AT_LEAST, True, None, m.start(), m.end(), m.group(0))
+            )
             continue
         raw = m.group("num")
         if _YEARISH.match(raw):

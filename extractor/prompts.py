@@ -49,8 +49,14 @@ class Prompt:
     user: Template
     tasks: dict[str, Template]
 
-    def messages(self, article: str, *, task: TaskKind, focus: str | None = None,
-                 published: str | None = None) -> list[Message]:
+    def messages(
+        self,
+        article: str,
+        *,
+        task: TaskKind,
+        focus: str | None = None,
+        published: str | None = None,
+    ) -> list[Message]:
         """Render the chat messages for one request.
 
         The system text and the article come first and never change between the requests of one
@@ -58,7 +64,8 @@ class Prompt:
         """
         task_text = self.tasks[task].safe_substitute(focus=focus or "")
         user = self.user.safe_substitute(
-            article=article, task=task_text,
+            article=article,
+            task=task_text,
             published=f" (published {published})" if published else "",
         )
         return [Message(role="system", content=self.system), Message(role="user", content=user)]

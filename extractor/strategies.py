@@ -3,8 +3,8 @@
 - ``whole``: one request for the whole article.
 - ``sentence``: the instructions and the whole article form a fixed prefix (reused from the server's
   prompt cache); each request asks only for the events of one sentence, so a small model sees the
-  context but answers narrowly. Sentences with no number, no violent or strategic keyword and no
-  capitalised name after the first word are skipped: they cannot hold an event's arguments.
+  context but answers narrowly (in the compact reply model of ``compact.py``). Sentences with no
+  number and no violent or strategic keyword are skipped: they cannot report an event.
 - ``window``: overlapping passages, for articles longer than the model's context.
 Partial answers are merged: fragments of one event (same sub-event type sharing a place, or sharing
 an actor and date words) are combined, duplicates are dropped, every item keeps its evidence.
@@ -47,13 +47,11 @@ _EVENT_WORDS = re.compile(
     r"rocket|mortar|artiller|air ?strike|drone|suicide|ied|casualt|victim|murder|torture|rape",
     re.IGNORECASE,
 )
-_NAME_INSIDE = re.compile(r"\s[A-Z][a-z]")
 
 
 def worth_asking(sentence: str) -> bool:
     """Cheap filter: could this sentence hold an event? (It costs a model call if so.)"""
-    return bool(_EVENT_WORDS.search(sentence) or re.search(r"\d", sentence)
-                or _NAME_INSIDE.search(sentence))
+    return bool(_EVENT_WORDS.search(sentence) or re.search(r"\d", sentence))
 
 
 def plan(text: str, strategy: StrategyName) -> list[Focus]:
@@ -61,8 +59,11 @@ def plan(text: str, strategy: StrategyName) -> list[Focus]:
     if strategy == "whole":
         return [Focus("whole", None, 0, len(text))]
     if strategy == "sentence":
-        return [Focus("sentence", text[s:e], s, e) for s, e in split_sentences(text)
-                if worth_asking(text[s:e])]
+        return [
+            Focus("sentence", text[s:e], s, e)
+            for s, e in split_sentences(text)
+            if worth_asking(text[s:e])
+        ]
     if len(text) <= WINDOW_CHARS:
         return [Focus("whole", None, 0, len(text))]
     focuses: list[Focus] = []
@@ -73,7 +74,7 @@ def plan(text: str, strategy: StrategyName) -> list[Focus]:
         j = i
         while j + 1 < len(spans) and spans[j + 1][1] - start <= WINDOW_CHARS:
             j += 1
-        focuses.append(Focus("window", text[start:spans[j][1]], start, spans[j][1]))
+        focuses.append(Focus("window", text[start : spans[j][1]], start, spans[j][1]))
         if j + 1 >= len(spans):
             break
         # step back so consecutive windows overlap by about WINDOW_OVERLAP characters
@@ -117,13 +118,15 @@ def merge_events(events: Iterable[Event]) -> list[Event]:
                 counts = list(kept.counts)
                 seen = {_count_key(c) for c in counts}
                 counts += [c for c in event.counts if _count_key(c) not in seen]
-                merged[i] = kept.model_copy(update={
-                    "places": _merge_items(kept.places, event.places),
-                    "actors": _merge_items(kept.actors, event.actors),
-                    "counts": counts,
-                    "reported_by": kept.reported_by or event.reported_by,
-                    "date": kept.date if kept.date.text else event.date,
-                })
+                merged[i] = kept.model_copy(
+                    update={
+                        "places": _merge_items(kept.places, event.places),
+                        "actors": _merge_items(kept.actors, event.actors),
+                        "counts": counts,
+                        "reported_by": kept.reported_by or event.reported_by,
+                        "date": kept.date if kept.date.text else event.date,
+                    }
+                )
                 break
         else:
             merged.append(event)
@@ -133,6 +136,9 @@ def merge_events(events: Iterable[Event]) -> list[Event]:
     for event in merged:
         counts = [c for c in event.counts if _count_key(c) not in seen_counts]
         seen_counts.update(_count_key(c) for c in counts)
-        result.append(event if len(counts) == len(event.counts)
-                      else event.model_copy(update={"counts": counts}))
+        result.append(
+            event
+            if len(counts) == len(event.counts)
+            else event.model_copy(update={"counts": counts})
+        )
     return result

@@ -31,9 +31,11 @@ class Usage:
     """Prompt tokens the server reported as served from its cache, where it reports them."""
 
     def __add__(self, other: Usage) -> Usage:
-        return Usage(self.prompt_tokens + other.prompt_tokens,
-                     self.completion_tokens + other.completion_tokens,
-                     self.cached_tokens + other.cached_tokens)
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+            self.cached_tokens + other.cached_tokens,
+        )
 
 
 @dataclass(frozen=True)
@@ -80,10 +82,15 @@ class Backend(Protocol):
     supports_constrained_decoding: bool
     """True when the server restricts decoding to a JSON schema sent with the request."""
 
-    async def generate(self, messages: Sequence[Mapping[str, str]], response_model: type[T],
-                       settings: GenerateSettings, *, context: Mapping[str, Any] | None = None,
-                       json_schema: Mapping[str, Any] | None = None,
-                       ) -> Completion[T] | FailedCompletion:
+    async def generate(
+        self,
+        messages: Sequence[Mapping[str, str]],
+        response_model: type[T],
+        settings: GenerateSettings,
+        *,
+        context: Mapping[str, Any] | None = None,
+        json_schema: Mapping[str, Any] | None = None,
+    ) -> Completion[T] | FailedCompletion:
         """Ask for one object; never raises for a reply that fails validation (returns failure).
 
         Args:
@@ -144,11 +151,11 @@ def get_backend(backend_id: str, **kwargs: Any) -> Backend:
     """
     spec = parse_backend_id(backend_id)
     if spec.provider == "local":
-        from extractor.backends.local import LocalBackend  # noqa: PLC0415 - lazy by design
+        from extractor.backends.local import LocalBackend
 
         return LocalBackend(spec, **kwargs)
     if spec.provider in ("openai", "openai-compatible"):
-        from extractor.backends.openai_compat import OpenAICompatBackend  # noqa: PLC0415
+        from extractor.backends.openai_compat import OpenAICompatBackend
 
         return OpenAICompatBackend.from_spec(spec, **kwargs)
     raise ConfigError(

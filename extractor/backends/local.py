@@ -66,7 +66,7 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 
 def _answers(url: str, timeout: float = 2.0) -> bool:
     try:
-        with urllib.request.urlopen(f"{url}/models", timeout=timeout) as reply:  # noqa: S310
+        with urllib.request.urlopen(f"{url}/models", timeout=timeout) as reply:
             return bool(reply.status == 200)
     except (urllib.error.URLError, OSError, ValueError):
         return False
@@ -87,9 +87,16 @@ class LlamaServer:
         return f"http://{HOST}:{self.port}/v1"
 
     @classmethod
-    def start(cls, spec: ModelSpec, *, port: int | None = None, threads: int | None = None,
-              n_ctx: int | None = None, ready_timeout_s: float = 180.0,
-              die_with_parent: bool = True) -> LlamaServer:
+    def start(
+        cls,
+        spec: ModelSpec,
+        *,
+        port: int | None = None,
+        threads: int | None = None,
+        n_ctx: int | None = None,
+        ready_timeout_s: float = 180.0,
+        die_with_parent: bool = True,
+    ) -> LlamaServer:
         """Pull the model if needed, start the server, and wait until it answers.
 
         Raises:
@@ -97,7 +104,7 @@ class LlamaServer:
             BackendError: the server exited or did not answer in time (its log is named).
         """
         try:
-            import llama_cpp.server  # noqa: F401, PLC0415 # pyright: ignore[reportUnusedImport]
+            import llama_cpp.server  # noqa: F401 # pyright: ignore[reportUnusedImport]
         except ImportError as exc:
             raise ConfigError(
                 "the embedded backend needs llama-cpp-python's server: "
@@ -108,14 +115,34 @@ class LlamaServer:
         logs = extractor_home() / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         log_path = logs / f"llama-server-{spec.name}-{port}.log"
-        cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model_file),
-               "--model_alias", spec.name, "--host", HOST, "--port", str(port),
-               "--n_ctx", str(n_ctx or spec.n_ctx), "--n_threads", str(threads or default_threads()),
-               "--n_batch", "512", "--verbose", "false"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model_file),
+            "--model_alias",
+            spec.name,
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--n_ctx",
+            str(n_ctx or spec.n_ctx),
+            "--n_threads",
+            str(threads or default_threads()),
+            "--n_batch",
+            "512",
+            "--verbose",
+            os.environ.get("EXTRACTOR_LLAMA_VERBOSE", "false"),
+        ]
         logger.info("starting llama.cpp server: %s", " ".join(cmd))
         with log_path.open("ab") as log:
-            process = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
-                cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            process = subprocess.Popen(
+                cmd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 preexec_fn=_die_with_parent if die_with_parent else None,
                 start_new_session=True,
             )
@@ -124,14 +151,18 @@ class LlamaServer:
         deadline = time.monotonic() + ready_timeout_s
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise BackendError(f"local/{spec.name}", f"server exited with code "
-                                   f"{process.returncode}; see {log_path}")
+                raise BackendError(
+                    f"local/{spec.name}",
+                    f"server exited with code {process.returncode}; see {log_path}",
+                )
             if _answers(server.base_url):
                 return server
             time.sleep(0.25)
         server.stop()
-        raise BackendError(f"local/{spec.name}", f"server did not answer within "
-                           f"{ready_timeout_s:.0f} s; see {log_path}")
+        raise BackendError(
+            f"local/{spec.name}",
+            f"server did not answer within {ready_timeout_s:.0f} s; see {log_path}",
+        )
 
     def stop(self) -> None:
         """Stop the process if we started it: SIGTERM, then SIGKILL after 10 s."""
@@ -159,8 +190,10 @@ def write_state(server: LlamaServer) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     pid = server.process.pid if server.process else None
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"port": server.port, "pid": pid, "sha256": server.spec.sha256}),
-                   encoding="utf-8")
+    tmp.write_text(
+        json.dumps({"port": server.port, "pid": pid, "sha256": server.spec.sha256}),
+        encoding="utf-8",
+    )
     os.replace(tmp, path)
 
 
@@ -182,8 +215,9 @@ class LocalBackend:
 
     supports_constrained_decoding = True
 
-    def __init__(self, spec: BackendSpec, *, threads: int | None = None,
-                 n_ctx: int | None = None) -> None:
+    def __init__(
+        self, spec: BackendSpec, *, threads: int | None = None, n_ctx: int | None = None
+    ) -> None:
         self.model_spec = get_model(spec.model)
         self.id = f"local/{spec.model}"
         self.model = spec.model
@@ -196,12 +230,18 @@ class LocalBackend:
         if self._client is None:
             server = find_running(self.model_spec)
             if server is None:
-                server = LlamaServer.start(self.model_spec, threads=self._threads,
-                                           n_ctx=self._n_ctx)
+                server = LlamaServer.start(
+                    self.model_spec, threads=self._threads, n_ctx=self._n_ctx
+                )
             self._server = server
             self._client = OpenAICompatBackend(
-                backend_id=self.id, model=self.model, base_url=server.base_url,
-                api_key="not-needed", mode="json", schema_in_body=True, http_retries=0,
+                backend_id=self.id,
+                model=self.model,
+                base_url=server.base_url,
+                api_key="not-needed",
+                mode="json",
+                schema_in_body=True,
+                http_retries=0,
             )
         return self._client
 
@@ -214,17 +254,28 @@ class LocalBackend:
 
     def describe(self) -> dict[str, str]:
         """Facts for run records: the model file's sha256 identifies exactly what ran."""
-        return {"backend": self.id, "model": self.model, "model_sha256": self.model_spec.sha256,
-                "model_licence": self.model_spec.licence, "base_model": self.model_spec.base_model,
-                "instructor_mode": "json"}
+        return {
+            "backend": self.id,
+            "model": self.model,
+            "model_sha256": self.model_spec.sha256,
+            "model_licence": self.model_spec.licence,
+            "base_model": self.model_spec.base_model,
+            "instructor_mode": "json",
+        }
 
-    async def generate(self, messages: Sequence[Mapping[str, str]], response_model: type[T],
-                       settings: GenerateSettings, *, context: Mapping[str, Any] | None = None,
-                       json_schema: Mapping[str, Any] | None = None,
-                       ) -> Completion[T] | FailedCompletion:
+    async def generate(
+        self,
+        messages: Sequence[Mapping[str, str]],
+        response_model: type[T],
+        settings: GenerateSettings,
+        *,
+        context: Mapping[str, Any] | None = None,
+        json_schema: Mapping[str, Any] | None = None,
+    ) -> Completion[T] | FailedCompletion:
         """Ask the local server; see ``Backend.generate``."""
-        return await self._ensure().generate(messages, response_model, settings, context=context,
-                                             json_schema=json_schema)
+        return await self._ensure().generate(
+            messages, response_model, settings, context=context, json_schema=json_schema
+        )
 
     async def aclose(self) -> None:
         """Close the client and stop the server if this backend started it."""

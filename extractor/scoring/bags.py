@@ -23,6 +23,7 @@ Decisions (the spec leaves these open):
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -30,7 +31,6 @@ from typing import TYPE_CHECKING
 from extractor.scoring.document import PreparedDocument
 from extractor.scoring.matching import (
     FIELD_TIERS,
-    PROFILES,
     AliasTable,
     Field,
     FieldScore,
@@ -39,8 +39,10 @@ from extractor.scoring.matching import (
     Match,
     Rule,
     Tier,
+    add_profiles,
+    assign,
+    assign_levels,
     field_score,
-    name,
 )
 
 if TYPE_CHECKING:
@@ -49,7 +51,6 @@ if TYPE_CHECKING:
 
     from extractor.codebook import SubEventType
     from extractor.schema import ArticleExtraction, GoldDocument
-
     from extractor.scoring.document import EventInfo, GoldName, PredName
     from extractor.scoring.matching import NameTarget
 
@@ -72,8 +73,9 @@ class Bag:
     def score(self, tier: Tier, *, details: bool = True) -> FieldScore:
         """Score the bag at one of its field's tiers."""
         level = FIELD_TIERS[self.field].index(tier)
+        assigned = assign(self.cands, self.gold_optional, level)
         return field_score(
-            self.field, level, self.pred, self.gold, self.gold_optional, self.cands, details=details
+            self.field, assigned, self.pred, self.gold, self.gold_optional, details=details
         )
 
 
@@ -98,8 +100,10 @@ def _name_bag(
     gold_optional: list[bool] = []
     for key, members in order.items():
         shown = next((m for m in members if not m.optional), members[0])
-        targets.append(replace(clusters[key], label=name(members[0].item.label)))
-        gold_items.append(Item(len(gold_items), shown.item.path, shown.item.label, shown.item.evidence))
+        targets.append(clusters[key].relabel(members[0].item.label))
+        gold_items.append(
+            Item(len(gold_items), shown.item.path, shown.item.label, shown.item.evidence)
+        )
         gold_optional.append(all(m.optional for m in members))
     keys = list(order)
     # Predictions: canonical key, then one item per key.
@@ -125,7 +129,9 @@ def _name_bag(
     return Bag(field, tuple(pred_items), tuple(gold_items), tuple(gold_optional), _freeze(cands))
 
 
-def _canonical(aliases: AliasTable, p: PredName, links: Mapping[int, Link], keys: Sequence[str]) -> str:
+def _canonical(
+    aliases: AliasTable, p: PredName, links: Mapping[int, Link], keys: Sequence[str]
+) -> str:
     for level in (0, 1):
         hits = [g for g, lk in links.items() if lk.level == level]
         if len(hits) == 1:
@@ -183,7 +189,7 @@ def _date_bag(doc: PreparedDocument) -> Bag:
             label = _interval_label(ev.interval)
             pred[ev.interval] = Item(len(pred), f"{ev.item.path}.date", label, ev.item.evidence)
     cands: _Cands = []
-    for (ps, pe) in pred:
+    for ps, pe in pred:
         row: list[tuple[int, Link]] = []
         for g, (gs, ge) in enumerate(gold_keys):
             if (ps, pe) == (gs, ge):
@@ -274,16 +280,14 @@ def score_bags(
     for f in BAG_FIELDS:
         b = bag(doc, f)
         memo: dict[tuple[int, int], Match] = {}
-        for level, tier in enumerate(FIELD_TIERS[f]):
+        tiers = FIELD_TIERS[f]
+        for tier, assigned in zip(
+            tiers, assign_levels(b.cands, b.gold_optional, len(tiers)), strict=True
+        ):
             out[f, tier] = field_score(
-                f, level, b.pred, b.gold, b.gold_optional, b.cands, details=details, memo=memo
+                f, assigned, b.pred, b.gold, b.gold_optional, details=details, memo=memo
             )
-    for profile, tiers in PROFILES.items():
-        total = FieldScore(0, 0, 0)
-        for f, tier in tiers.items():
-            total += out[f, tier]
-        out[Field.ALL, profile] = total
-    return out
+    return add_profiles(out)
 
 
 @dataclass(frozen=True)
@@ -295,7 +299,7 @@ class BagScorer:
 
     field: Field
     tier: Tier
-    aliases: AliasTable = AliasTable.from_mapping(None)
+    aliases: AliasTable = dataclasses.field(default_factory=lambda: AliasTable.from_mapping(None))
 
     @property
     def name(self) -> str:

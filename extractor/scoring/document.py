@@ -6,7 +6,6 @@ normalised and each (prediction, gold cluster) pair is matched once per document
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -25,7 +24,6 @@ from extractor.scoring.matching import (
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Sequence
 
     from extractor.codebook import EventType, SubEventType
     from extractor.schema import ArticleExtraction, Count, Event, GoldDocument
@@ -144,6 +142,10 @@ class PreparedDocument:
     _cache: dict[tuple[object, ...], Link | None] = field(
         default_factory=dict[tuple[object, ...], Link | None]
     )
+    _mention_index: dict[str, str] = field(default_factory=dict[str, str])
+    """norm -> the first actor cluster with that mention."""
+    _strict_index: dict[str, set[str]] = field(default_factory=dict[str, set[str]])
+    """norm -> actor clusters with that mention or alias variant (a STRICT match)."""
 
     @classmethod
     def build(
@@ -195,21 +197,26 @@ class PreparedDocument:
             self.place_clusters[key] = NameTarget.build(
                 key, mentions[0], mentions, self.aliases, None
             )
+        for key, cluster in self.actor_clusters.items():
+            for n in cluster.mentions:
+                self._mention_index.setdefault(n, key)
+                self._strict_index.setdefault(n, set()).add(key)
+            for n in cluster.aliases:
+                self._strict_index.setdefault(n, set()).add(key)
         for i, ev in enumerate(gold.events):
             a0, p0, c0 = len(self.gold_actors), len(self.gold_places), len(self.gold_counts)
             for k, a in enumerate(ev.actors):
                 key = a.entity or f"name:{name(a.name).norm}"
-                target = dataclasses.replace(self.actor_clusters[key], label=name(a.name))
-                if not a.entity:
-                    # A bare gold name keeps its own type even when another bare name shares it.
-                    target = dataclasses.replace(target, category=a.actor_type.value)
+                # A bare gold name keeps its own type even when another bare name shares it.
+                category = None if a.entity else a.actor_type.value
+                target = self.actor_clusters[key].relabel(a.name, category)
                 it = Item(len(self.gold_actors), f"events[{i}].actors[{k}]", a.name, a.evidence)
                 self.gold_actors.append(
                     GoldName(i, it, target, key, a.role.value, a.optional or ev.optional)
                 )
             for k, p in enumerate(ev.places):
                 key = p.entity or f"name:{name(p.name).norm}"
-                target = dataclasses.replace(self.place_clusters[key], label=name(p.name))
+                target = self.place_clusters[key].relabel(p.name)
                 it = Item(len(self.gold_places), f"events[{i}].places[{k}]", p.name, p.evidence)
                 self.gold_places.append(
                     GoldName(i, it, target, key, None, p.optional or ev.optional)
@@ -247,11 +254,10 @@ class PreparedDocument:
         """
         if who is None or name(who).norm in GENERIC_WHO:
             return None
-        n = name(who)
-        for cluster in self.actor_clusters.values():
-            if n.norm in cluster.mentions:
-                return dataclasses.replace(cluster, label=n)
-        return NameTarget.build(f"name:{n.norm}", who, [who], self.aliases, None)
+        key = self._mention_index.get(name(who).norm)
+        if key is not None:
+            return self.actor_clusters[key].relabel(who)
+        return NameTarget.build(f"name:{name(who).norm}", who, [who], self.aliases, None)
 
     # ------------------------------------------------------------------ prediction
 
@@ -298,8 +304,8 @@ class PreparedDocument:
         hit = match_name(pred.name, target, containment=True)
         if hit is not None:
             link: Link | None = Link(hit[0], hit[1], hit[2])
-        elif pred.name.norm and pred.category and pred.category == target.category:
-            link = Link(2, Rule.CATEGORY, target.category)
+        elif pred.name.norm and pred.category is not None and pred.category == target.category:
+            link = Link(2, Rule.CATEGORY, pred.category)
         else:
             link = None
         self._cache[key] = link
@@ -317,25 +323,20 @@ class PreparedDocument:
 
     def count_link(self, pred: PredCount, gold: GoldCount) -> Link | None:
         """Match a predicted count against a gold count: STRICT 0, VALUE 1, TOLERANT 2."""
-        return count_link(pred.count, pred.who, gold.count, gold.who)
+        key = ("c", pred.item.index, gold.item.index)
+        if key in self._cache:
+            return self._cache[key]
+        link = self._cache[key] = count_link(pred.count, pred.who, gold.count, gold.who)
+        return link
 
     def pred_who_key(self, who: Name | None) -> str:
-        """Canonical key of a predicted ``who``: the one actor cluster it matches STRICT, else norm."""
+        """Key of a predicted ``who``: the one cluster it matches STRICT, else its norm."""
         if who is None:
             return ""
-        hits: list[str] = []
-        for key, target in self.actor_clusters.items():
-            m = match_name(who, target, containment=False)
-            if m is not None and m[0] == 0:
-                hits.append(key)
-        return hits[0] if len(hits) == 1 else f"name:{who.norm}"
+        hits = self._strict_index.get(who.norm, ())
+        return next(iter(hits)) if len(hits) == 1 else f"name:{who.norm}"
 
     @staticmethod
     def gold_who_key(who: NameTarget | None) -> str:
         """Canonical key of a gold ``who``: its cluster key, or ``name:<norm>``."""
         return "" if who is None else who.key
-
-
-def select(items: Sequence[int], flags: Sequence[bool]) -> list[bool]:
-    """Pick ``flags`` at the given indices."""
-    return [flags[i] for i in items]

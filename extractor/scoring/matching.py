@@ -11,12 +11,13 @@ every looser one, so scores never fall as the tier loosens.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment  # pyright: ignore[reportUnknownVariableType]
@@ -24,6 +25,8 @@ from scipy.optimize import linear_sum_assignment  # pyright: ignore[reportUnknow
 from extractor.scoring.normalise import norm, skeleton
 
 if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
     from extractor.schema import ArticleExtraction, Count, GoldDocument
 
 __all__ = [
@@ -43,11 +46,15 @@ __all__ = [
     "Scorer",
     "Tier",
     "WhoMatch",
+    "add_profiles",
     "assign",
+    "assign_levels",
     "count_link",
+    "hungarian",
     "log_error",
     "match_name",
     "name",
+    "trivial_levels",
     "within_tolerance",
 ]
 
@@ -218,6 +225,25 @@ class FieldScore:
 EMPTY_SCORE = FieldScore(0, 0, 0)
 
 
+def add_profiles(
+    scores: dict[tuple[Field, Tier], FieldScore],
+) -> dict[tuple[Field, Tier], FieldScore]:
+    """Add ``(Field.ALL, profile)`` for every profile: the sum of its fields at its tiers.
+
+    Args:
+        scores: (field, tier) -> score, holding every tier of actors, places and counts.
+
+    Returns:
+        The same dict, completed.
+    """
+    for profile, tiers in PROFILES.items():
+        total = EMPTY_SCORE
+        for f, tier in tiers.items():
+            total += scores[f, tier]
+        scores[Field.ALL, profile] = total
+    return scores
+
+
 class Scorer(Protocol):
     """Scores one field of one document: returns counts, never ratios (STYLE.md §2)."""
 
@@ -270,6 +296,10 @@ class AliasTable:
     """norm(variant) -> the canonical ids it belongs to."""
     variants_by_id: Mapping[str, tuple[Name, ...]]
     """Canonical id -> its variants, the id first."""
+    targets: dict[tuple[object, ...], NameTarget] = dataclasses.field(
+        default_factory=dict[tuple[object, ...], "NameTarget"], compare=False, repr=False
+    )
+    """Clusters already built against this table (a corpus repeats the same few)."""
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Sequence[str]] | None) -> AliasTable:
@@ -341,12 +371,30 @@ class NameTarget:
         Returns:
             The target.
         """
+        forms = tuple(mentions)
+        memo_key = (key, label, forms, category)
+        got = aliases.targets.get(memo_key)
+        if got is None:
+            got = aliases.targets[memo_key] = cls._build(key, label, forms, aliases, category)
+        return got
+
+    @classmethod
+    def _build(
+        cls,
+        key: str,
+        label: str,
+        mentions: Iterable[str],
+        aliases: AliasTable,
+        category: str | None,
+    ) -> NameTarget:
         forms = [name(m) for m in (label, *mentions)]
         by_norm: dict[str, str] = {}
         for f in forms:
             if f.norm:
                 by_norm.setdefault(f.norm, f.text)
-        ids = aliases.ids_for(by_norm) | ({key} if key in aliases.variants_by_id else frozenset())
+        ids = set(aliases.ids_for(by_norm))
+        if key in aliases.variants_by_id:
+            ids.add(key)
         alias_forms = [v for cid in sorted(ids) for v in aliases.variants_by_id[cid]]
         alias_by_norm: dict[str, str] = {}
         for v in alias_forms:
@@ -358,6 +406,18 @@ class NameTarget:
             skeletons.setdefault(f.skeleton, f.text)
         token_sets = tuple(dict.fromkeys((f.tokens, f.text) for f in every))
         return cls(key, name(label), by_norm, alias_by_norm, skeletons, token_sets, category)
+
+    def relabel(self, label: str, category: str | None = None) -> NameTarget:
+        """The same cluster shown as another of its mentions (and, optionally, another category)."""
+        return NameTarget(
+            self.key,
+            name(label),
+            self.mentions,
+            self.aliases,
+            self.skeletons,
+            self.token_sets,
+            self.category if category is None else category,
+        )
 
 
 def match_name(
@@ -434,12 +494,17 @@ def who_match(pred: Name | None, gold: NameTarget | None) -> tuple[WhoMatch, str
     """Compare the ``who`` of a predicted and a gold count (actor name rules, with containment).
 
     Args:
-        pred: The predicted ``who`` (None when generic).
-        gold: The gold ``who`` as a target (its entity cluster when it names one), or None.
+        pred: The predicted ``who``; None or a word of :data:`GENERIC_WHO` is generic.
+        gold: The gold ``who`` as a target (its entity cluster when it names one); None or a
+            generic label is generic.
 
     Returns:
         How they agree, and the gold form that matched (or "").
     """
+    if pred is not None and pred.norm in GENERIC_WHO:
+        pred = None
+    if gold is not None and gold.label.norm in GENERIC_WHO:
+        gold = None
     if pred is None and gold is None:
         return WhoMatch.BOTH_GENERIC, ""
     if pred is None or gold is None:
@@ -497,13 +562,35 @@ def count_link(
 
 # --------------------------------------------------------------------------- assignment
 
+
+def hungarian(weights: NDArray[np.float64]) -> list[tuple[int, int]]:
+    """Maximum-weight assignment (scipy's ``linear_sum_assignment``), as (row, column) pairs.
+
+    Args:
+        weights: A rectangular weight matrix.
+
+    Returns:
+        The assigned (row, column) pairs, including zero-weight ones.
+    """
+    rows, cols = cast(
+        "tuple[NDArray[np.intp], NDArray[np.intp]]",
+        linear_sum_assignment(weights, maximize=True),
+    )
+    return [(int(r), int(c)) for r, c in zip(rows, cols, strict=True)]
+
+
 Candidates = Sequence[Sequence[tuple[int, Link]]]
 """Per predicted item, the (gold index, link) pairs it could be matched to."""
 
 
-def assign(
-    cands: Candidates, gold_optional: Sequence[bool], level: int
-) -> tuple[list[tuple[int, int, Link]], list[tuple[int, int, Link]]]:
+Matched = tuple[tuple[int, int, Link], ...]
+"""(pred index, gold index, link) triples."""
+Assigned = tuple[Matched, Matched]
+"""(matches with required gold, matches with optional gold)."""
+_EMPTY: Assigned = ((), ())
+
+
+def assign(cands: Candidates, gold_optional: Sequence[bool], level: int) -> Assigned:
     """Match predictions to gold one-to-one at a tier, then remove optional matches.
 
     Only links at ``level`` or stricter are used. The Hungarian algorithm maximises, in this order:
@@ -511,7 +598,8 @@ def assign(
     optional gold items (removed from both sides, like a MUC optional fill); then strictness, so a
     STRICT pair is preferred to a LENIENT one when both give the same counts.
 
-    Most documents give a graph where no item has two candidates; that is solved without scipy.
+    Most pairs give a graph where no item has two candidates: the matching is then the graph
+    itself, found without scipy.
 
     Args:
         cands: Per prediction, (gold index, link) pairs.
@@ -523,27 +611,29 @@ def assign(
     """
     rows: list[int] = []
     edges: list[list[tuple[int, Link]]] = []
-    used: dict[int, int] = {}
+    used: set[int] = set()
     trivial = True
     for p, links in enumerate(cands):
+        if not links:
+            continue
         ok = [(g, lk) for g, lk in links if lk.level <= level]
         if not ok:
             continue
-        if len(ok) > 1:
+        if trivial and (len(ok) > 1 or ok[0][0] in used):
             trivial = False
         rows.append(p)
         edges.append(ok)
-        for g, _ in ok:
-            if g in used:
-                trivial = False
-            used[g] = len(used)
-    required: list[tuple[int, int, Link]] = []
-    optional: list[tuple[int, int, Link]] = []
+        used.update(g for g, _ in ok)
+    if not rows:
+        return _EMPTY
     if trivial:
-        for p, ok in zip(rows, edges, strict=True):
-            g, lk = ok[0]
-            (optional if gold_optional[g] else required).append((p, g, lk))
-        return required, optional
+        required = tuple((p, ok[0][0], ok[0][1]) for p, ok in zip(rows, edges, strict=True))
+        if not any(gold_optional[g] for _, g, _ in required):
+            return required, ()
+        return (
+            tuple(t for t in required if not gold_optional[t[1]]),
+            tuple(t for t in required if gold_optional[t[1]]),
+        )
     cols = sorted(used)
     col_of = {g: c for c, g in enumerate(cols)}
     k = min(len(rows), len(cols))
@@ -556,43 +646,96 @@ def assign(
             c = col_of[g]
             weights[r, c] = w_opt if gold_optional[g] else w_req + (level - lk.level)
             chosen[r, c] = lk
-    rr, cc = linear_sum_assignment(weights, maximize=True)
-    for r, c in zip(rr.tolist(), cc.tolist(), strict=True):
+    req: list[tuple[int, int, Link]] = []
+    opt: list[tuple[int, int, Link]] = []
+    for r, c in hungarian(weights):
         if weights[r, c] > 0:
             g = cols[c]
-            (optional if gold_optional[g] else required).append((rows[r], g, chosen[r, c]))
-    required.sort(key=lambda t: t[0])
-    optional.sort(key=lambda t: t[0])
-    return required, optional
+            (opt if gold_optional[g] else req).append((rows[r], g, chosen[r, c]))
+    req.sort(key=lambda t: t[0])
+    opt.sort(key=lambda t: t[0])
+    return tuple(req), tuple(opt)
+
+
+def trivial_levels(
+    cands: Candidates, gold_optional: Sequence[bool], levels: int
+) -> list[Assigned] | None:
+    """:func:`assign` at every tier index at once, when no item has two candidates.
+
+    Such a graph is its own one-to-one matching at every tier, so one pass gives all of them.
+
+    Args:
+        cands: Per prediction, (gold index, link) pairs (links at any tier).
+        gold_optional: Per gold index, whether it is optional.
+        levels: The number of tiers of the field.
+
+    Returns:
+        The assignment at each tier index, or None when some item has two candidates.
+    """
+    edges: list[tuple[int, int, Link]] = []
+    seen: set[int] = set()
+    for p, links in enumerate(cands):
+        if not links:
+            continue
+        g, lk = links[0]
+        if len(links) > 1 or g in seen:
+            return None
+        seen.add(g)
+        edges.append((p, g, lk))
+    out: list[Assigned] = []
+    for lv in range(levels):
+        kept = [e for e in edges if e[2].level <= lv]
+        out.append(
+            (
+                tuple(e for e in kept if not gold_optional[e[1]]),
+                tuple(e for e in kept if gold_optional[e[1]]),
+            )
+        )
+    return out
+
+
+def assign_levels(cands: Candidates, gold_optional: Sequence[bool], levels: int) -> list[Assigned]:
+    """:func:`assign` at every tier index ``0 .. levels - 1``.
+
+    Args:
+        cands: Per prediction, (gold index, link) pairs (links at any tier).
+        gold_optional: Per gold index, whether it is optional.
+        levels: The number of tiers of the field.
+
+    Returns:
+        The assignment at each tier index.
+    """
+    quick = trivial_levels(cands, gold_optional, levels)
+    if quick is not None:
+        return quick
+    return [assign(cands, gold_optional, lv) for lv in range(levels)]
 
 
 def field_score(
     field: Field,
-    level: int,
+    assigned: Assigned,
     pred_items: Sequence[Item],
     gold_items: Sequence[Item],
     gold_optional: Sequence[bool],
-    cands: Candidates,
     *,
     details: bool = True,
     memo: dict[tuple[int, int], Match] | None = None,
 ) -> FieldScore:
-    """Score one field at one tier: assign, then count TP, FP and FN.
+    """Count TP, FP and FN of one field at one tier from its assignment.
 
     Args:
         field: The field (to name the tier of each match).
-        level: Tier index into ``FIELD_TIERS[field]``.
+        assigned: From :func:`assign` at the tier.
         pred_items: The predicted items (after any deduplication).
         gold_items: The gold items.
         gold_optional: Per gold item, whether it is optional.
-        cands: Per predicted item, its (gold index, link) candidates.
         details: Keep the matches and the FP/FN items (False keeps only the counts).
         memo: Shares one :class:`Match` per pair across the tiers of a field.
 
     Returns:
         The field score.
     """
-    required, optional = assign(cands, gold_optional, level)
+    required, optional = assigned
     n_required = sum(1 for o in gold_optional if not o)
     tp = len(required)
     fp = len(pred_items) - tp - len(optional)
@@ -618,9 +761,7 @@ def field_score(
         tuple(mk(*t) for t in required),
         tuple(it for i, it in enumerate(pred_items) if i not in matched_pred),
         tuple(
-            it
-            for i, it in enumerate(gold_items)
-            if i not in matched_gold and not gold_optional[i]
+            it for i, it in enumerate(gold_items) if i not in matched_gold and not gold_optional[i]
         ),
         tuple(mk(*t) for t in optional),
     )

@@ -12,12 +12,12 @@ Conventions, defined once:
 
 from __future__ import annotations
 
+import itertools
 import statistics
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
 
 from extractor.scoring.matching import PROFILES, Field, FieldScore, Tier
 from extractor.scoring.results import (
@@ -30,10 +30,16 @@ from extractor.scoring.results import (
     score_key,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from numpy.typing import ArrayLike, NDArray
+
 __all__ = [
     "PRF",
     "accuracy",
     "aggregate",
+    "count_matrix",
     "f1",
     "f1_array",
     "macro_f1",
@@ -154,20 +160,18 @@ def run_sd(values: Sequence[float]) -> float | None:
 
 
 def _field_result(
-    level: Level, field: Field, tier: Tier, docs: Sequence[DocumentScore]
+    level: Level,
+    field: Field,
+    tier: Tier,
+    per_doc: NDArray[np.int64],
+    micro_f1: Mapping[tuple[Level, Field, Tier], float],
 ) -> FieldResult:
-    key = score_key(level, field, tier)
-    scores = [d.scores[key] for d in docs]
-    tp = sum(s.tp for s in scores)
-    fp = sum(s.fp for s in scores)
-    fn = sum(s.fn for s in scores)
+    tp, fp, fn = (int(v) for v in per_doc.sum(axis=0))
     r = prf(tp, fp, fn)
     field_macro = None
     if field is Field.ALL:
-        field_macro = mean(
-            micro_prf(d.scores[score_key(level, f, t)] for d in docs).f1
-            for f, t in PROFILES[tier].items()
-        )
+        field_macro = mean(micro_f1[level, f, t] for f, t in PROFILES[tier].items())
+    doc_f1 = f1_array(per_doc[:, 0], per_doc[:, 1], per_doc[:, 2])
     return FieldResult(
         level=level,
         field=field,
@@ -180,10 +184,27 @@ def _field_result(
         precision=r.precision,
         recall=r.recall,
         f1=r.f1,
-        macro_f1=macro_f1(scores),
-        both_empty=sum(1 for s in scores if s.tp + s.fp + s.fn == 0),
+        macro_f1=float(doc_f1.mean()) if len(doc_f1) else None,
+        both_empty=int(np.count_nonzero(per_doc.sum(axis=1) == 0)),
         field_macro_f1=field_macro,
     )
+
+
+def count_matrix(documents: Sequence[DocumentScore]) -> NDArray[np.int64]:
+    """Per-document counts of every score: shape (n_documents, len(SCORE_KEYS), 3).
+
+    Args:
+        documents: Document scores; their ``scores`` hold every key of :data:`SCORE_KEYS`.
+
+    Returns:
+        tp, fp, fn of each document and key, keys in :data:`SCORE_KEYS` order.
+    """
+    keys = [score_key(*k) for k in SCORE_KEYS]
+    n, k = len(documents), len(keys)
+    flat = itertools.chain.from_iterable(
+        (s.tp, s.fp, s.fn) for d in documents for s in map(d.scores.__getitem__, keys)
+    )
+    return np.fromiter(flat, dtype=np.int64, count=n * k * 3).reshape(n, k, 3)
 
 
 def aggregate(documents: Sequence[DocumentScore]) -> CorpusScore:
@@ -196,9 +217,12 @@ def aggregate(documents: Sequence[DocumentScore]) -> CorpusScore:
         The corpus score: micro and macro per (level, field, tier), the failure rate, event-type
         and qualifier accuracy, and the median absolute log1p error of TOLERANT count pairs.
     """
+    matrix = count_matrix(documents)
+    sums = matrix.sum(axis=0)
+    micro = {k: f1(*(int(v) for v in sums[n])) for n, k in enumerate(SCORE_KEYS)}
     results = {
-        score_key(level, f, t): _field_result(level, f, t, documents)
-        for level, f, t in SCORE_KEYS
+        score_key(level, f, t): _field_result(level, f, t, matrix[:, n], micro)
+        for n, (level, f, t) in enumerate(SCORE_KEYS)
     }
     event_type = sum((d.event_type for d in documents), Tally(0, 0))
     sub_type = sum((d.sub_event_type for d in documents), Tally(0, 0))
@@ -217,9 +241,6 @@ def aggregate(documents: Sequence[DocumentScore]) -> CorpusScore:
         qualifier_accuracy=accuracy(qualifier),
         median_abs_log_error=median(errors),
         both_empty_documents=tuple(
-            d.article_id
-            for d in documents
-            if (s := d.scores[headline]).tp + s.fp + s.fn == 0
+            d.article_id for d in documents if (s := d.scores[headline]).tp + s.fp + s.fn == 0
         ),
     )
-

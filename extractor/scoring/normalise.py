@@ -12,10 +12,12 @@ from functools import lru_cache
 
 __all__ = ["ADMIN_WORDS", "admin_words", "norm", "skeleton", "tokens"]
 
-# Spec step 2 names ʿ ʾ ' ’; the other apostrophe look-alikes are the same mark typed differently.
-_APOSTROPHES = {ord(c): None for c in "ʿʾ'’‘ʼ`´"}  # noqa: RUF001 - these are the characters deleted
-# Dash look-alikes become "-" first so that "al‐Zakat" with U+2010 loses its article too.
-_DASHES = {ord(c): "-" for c in "‐‑‒–—−"}  # noqa: RUF001
+# Spec step 2 names U+02BF, U+02BE, the ASCII apostrophe and U+2019; U+2018, U+02BC, the grave
+# and acute accents are the same mark typed differently.
+_APOSTROPHES = {ord(c): None for c in "\u02bf\u02be'\u2019\u2018\u02bc`\u00b4"}
+# Dash look-alikes (U+2010-U+2014, U+2212) become "-" first, so "al" + U+2010 + "Zakat" loses its
+# article too.
+_DASHES = {ord(c): "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2212"}
 # Spec step 3. Matched on the hyphenated form, before step 2 turns the hyphen into a space.
 _ARTICLE = re.compile(r"\b(?:al|el|ad|an|ar|as|ash|at|ath|az)-(?=\w)")
 _PUNCT = re.compile(r"[^\w\s]|_")
@@ -41,10 +43,11 @@ def _fold(s: str) -> str:
 def norm(s: str) -> str:
     """Normalise a name for STRICT comparison, as SCORING.md §2 specifies.
 
-    Steps: NFKD and drop combining marks; casefold; delete the apostrophes ʿ ʾ ' ’ (and their
-    look-alikes ‘ ʼ ` ´); strip the Arabic article from hyphenated tokens (``al-``, ``el-`` and the
-    sun-letter forms ``ad- an- ar- as- ash- at- ath- az-``); turn every other punctuation mark into a
-    space; drop the standalone tokens ``al``, ``el``, ``the`` and the generic admin words
+    Steps: NFKD and drop combining marks; casefold; delete the apostrophes (ayn U+02BF, hamza
+    U+02BE, ASCII ' and U+2019, and the look-alikes U+2018, U+02BC, grave and acute); strip the
+    Arabic article from hyphenated tokens (``al-``, ``el-`` and the sun-letter forms
+    ``ad- an- ar- as- ash- at- ath- az-``); turn every other punctuation mark into a space; drop
+    the standalone tokens ``al``, ``el``, ``the`` and the generic admin words
     (:data:`ADMIN_WORDS`); collapse whitespace.
 
     Decision: the sun-letter forms are stripped only when written with a hyphen ("az-Zakat"), since

@@ -11,13 +11,15 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum, StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from extractor.scoring.matching import FIELD_TIERS, PROFILES, Field, Tier
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from numpy.typing import NDArray
 
     from extractor.scoring.align import Alignment
@@ -55,9 +57,15 @@ class Level(StrEnum):
     """Events detected on the type-agnostic alignment."""
 
 
+_KEYS: dict[tuple[Level, Field, Tier], str] = {}
+
+
 def score_key(level: Level, field: Field, tier: Tier) -> str:
     """Return the string key of a score, e.g. ``"L1/actors/lenient"``."""
-    return f"{level.value}/{field.value}/{tier.value}"
+    key = _KEYS.get((level, field, tier))
+    if key is None:
+        key = _KEYS[level, field, tier] = f"{level.value}/{field.value}/{tier.value}"
+    return key
 
 
 def _keys() -> tuple[tuple[Level, Field, Tier], ...]:
@@ -66,8 +74,11 @@ def _keys() -> tuple[tuple[Level, Field, Tier], ...]:
     keys += [(Level.L1, f, t) for f in l1_fields for t in FIELD_TIERS[f]]
     keys += [(Level.L1, Field.ALL, p) for p in PROFILES]
     for level in (Level.L2, Level.L2_I, Level.L2_C):
-        keys += [(level, f, t) for f in (Field.ACTORS, Field.PLACES, Field.COUNTS) for t in
-                 FIELD_TIERS[f]]  # fmt: skip
+        keys += [
+            (level, f, t)
+            for f in (Field.ACTORS, Field.PLACES, Field.COUNTS)
+            for t in FIELD_TIERS[f]
+        ]
         keys += [(level, Field.ALL, p) for p in PROFILES]
     keys += [(Level.DETECTION, Field.EVENTS, Tier.HEADLINE)]
     keys += [(Level.DETECTION_I, Field.EVENTS, Tier.HEADLINE)]
@@ -261,11 +272,10 @@ def to_jsonable(obj: object) -> object:
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, Mapping):
-        items: Mapping[object, object] = obj  # pyright: ignore[reportUnknownVariableType]
+        items = cast("Mapping[object, object]", obj)
         return {str(to_jsonable(k)): to_jsonable(v) for k, v in items.items()}
     if isinstance(obj, tuple | list | set | frozenset):
-        seq: tuple[object, ...] | list[object] | set[object] | frozenset[object] = obj  # pyright: ignore[reportUnknownVariableType]
-        return [to_jsonable(v) for v in seq]
+        return [to_jsonable(v) for v in cast("Iterable[object]", obj)]
     if isinstance(obj, np.generic):
-        return to_jsonable(obj.item())
+        return to_jsonable(cast("object", obj.item()))
     raise TypeError(f"cannot convert {type(obj).__name__} to JSON")

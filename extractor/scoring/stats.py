@@ -9,14 +9,17 @@ resample is a vector of document multiplicities, so the resampled sums are one m
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from extractor.scoring.metrics import f1_array, ratio
 from extractor.scoring.results import Interval
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
 
 __all__ = [
     "PairedBootstrap",

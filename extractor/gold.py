@@ -1,0 +1,205 @@
+"""Load and validate a gold set: ``articles.jsonl``, ``events.jsonl`` and ``aliases.toml``.
+
+Every problem is reported with the file, the line and the field, and validation reports all of them
+at once rather than stopping at the first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from extractor.errors import GoldDataError
+from extractor.schema import Article, Event, GoldDocument
+
+
+@dataclass(frozen=True)
+class GoldArticle:
+    """An article of the gold set with its metadata."""
+
+    article: Article
+    licence: str
+    source: str | None
+
+
+@dataclass(frozen=True)
+class GoldSet:
+    """A loaded gold set: articles in file order, documents by article id, the alias table."""
+
+    path: Path
+    articles: list[GoldArticle]
+    documents: dict[str, GoldDocument]
+    aliases: dict[str, list[str]] = field(default_factory=dict[str, list[str]])
+    sha256: str = ""
+    """sha256 of the three files, identifying the gold a run was scored against."""
+
+    def pairs(self) -> Iterator[tuple[GoldArticle, GoldDocument]]:
+        """Articles with their gold documents, in file order."""
+        for ga in self.articles:
+            yield ga, self.documents[ga.article.id]
+
+
+def _read_jsonl(path: Path, problems: list[str]) -> list[tuple[int, dict[str, object]]]:
+    rows: list[tuple[int, dict[str, object]]] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"{path}: cannot read: {exc}")
+        return rows
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{path}:{n}: not valid JSON: {exc.msg} (column {exc.colno})")
+            continue
+        if not isinstance(row, dict):
+            problems.append(f"{path}:{n}: expected a JSON object")
+            continue
+        rows.append((n, row))  # pyright: ignore[reportUnknownArgumentType]
+    return rows
+
+
+def _field_errors(where: str, exc: ValidationError) -> list[str]:
+    return [
+        f"{where}: field {'.'.join(str(p) for p in e['loc']) or '(record)'}: {e['msg']}"
+        for e in exc.errors()
+    ]
+
+
+def load_aliases(path: Path) -> dict[str, list[str]]:
+    """Read ``aliases.toml``: a table ``[aliases]`` of canonical id -> list of surface forms.
+
+    Raises:
+        GoldDataError: the file is not valid TOML or has the wrong shape.
+    """
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise GoldDataError(f"{path}: {exc}") from exc
+    table = data.get("aliases", {})
+    if not isinstance(table, dict):
+        raise GoldDataError(f"{path}: [aliases] must be a table")
+    out: dict[str, list[str]] = {}
+    for key, variants in table.items():  # pyright: ignore[reportUnknownVariableType]
+        if not isinstance(variants, list) or not all(isinstance(v, str) for v in variants):  # pyright: ignore[reportUnknownVariableType]
+            raise GoldDataError(f"{path}: aliases.{key} must be a list of strings")
+        out[str(key)] = [str(v) for v in variants]  # pyright: ignore[reportUnknownVariableType]
+    return out
+
+
+def _check_items(where: str, text: str, event: Event, entities: Mapping[str, str]) -> list[str]:
+    problems: list[str] = []
+    items = [("evidence", event)]
+    items += [(f"places[{i}]", p) for i, p in enumerate(event.places)]
+    items += [(f"actors[{i}]", a) for i, a in enumerate(event.actors)]
+    items += [(f"counts[{i}]", c) for i, c in enumerate(event.counts)]
+    for name, item in items:
+        if item.span is None:
+            problems.append(f"{where}.{name}: span missing")
+        elif text[item.span.start : item.span.end] != item.evidence:
+            found = text.find(item.evidence)
+            hint = f" (quote found at {found})" if found >= 0 else " (quote not in the article)"
+            problems.append(f"{where}.{name}: span {item.span.start}-{item.span.end} does not "
+                            f"hold the evidence{hint}")
+    for kind, group in (("place", event.places), ("actor", event.actors)):
+        for i, it in enumerate(group):
+            if it.entity is None:
+                problems.append(f"{where}.{kind}s[{i}]: entity missing")
+            elif entities.get(it.entity) != kind:
+                problems.append(f"{where}.{kind}s[{i}]: entity {it.entity!r} is not an {kind} "
+                                "entity of this article")
+    return problems
+
+
+def load_gold(directory: Path | str, *, strict: bool = True) -> GoldSet:
+    """Load and validate a gold set directory.
+
+    Args:
+        directory: a folder with ``articles.jsonl`` and ``events.jsonl`` (``aliases.toml`` is read
+            from the folder or its parent).
+        strict: raise on any problem (validation); otherwise raise only when nothing loads.
+
+    Raises:
+        GoldDataError: listing every problem, each with file, line and field.
+    """
+    root = Path(directory)
+    art_path, ev_path = root / "articles.jsonl", root / "events.jsonl"
+    alias_path = root / "aliases.toml"
+    if not alias_path.exists():
+        alias_path = root.parent / "aliases.toml"
+    problems: list[str] = []
+    articles: list[GoldArticle] = []
+    texts: dict[str, str] = {}
+    for n, row in _read_jsonl(art_path, problems):
+        where = f"{art_path}:{n}"
+        licence = row.get("licence")
+        if not isinstance(licence, str) or not licence.strip():
+            problems.append(f"{where}: field licence: every article needs a licence")
+        try:
+            article = Article.model_validate({k: row.get(k) for k in (
+                "id", "text", "published", "title", "publisher", "url")})
+        except ValidationError as exc:
+            problems += _field_errors(where, exc)
+            continue
+        if article.id in texts:
+            problems.append(f"{where}: field id: duplicate article id {article.id!r}")
+            continue
+        texts[article.id] = article.text
+        source = row.get("source")
+        articles.append(GoldArticle(article, str(licence or ""),
+                                    source if isinstance(source, str) else None))
+    documents: dict[str, GoldDocument] = {}
+    event_ids: set[str] = set()
+    for n, row in _read_jsonl(ev_path, problems):
+        where = f"{ev_path}:{n}"
+        try:
+            doc = GoldDocument.model_validate(row)
+        except ValidationError as exc:
+            problems += _field_errors(where, exc)
+            continue
+        if doc.article_id not in texts:
+            problems.append(f"{where}: field article_id: {doc.article_id!r} is not in {art_path}")
+            continue
+        if doc.article_id in documents:
+            problems.append(f"{where}: field article_id: duplicate gold for {doc.article_id!r}")
+            continue
+        entities = {e.id: e.kind for e in doc.entities}
+        if len(entities) != len(doc.entities):
+            problems.append(f"{where}: field entities: duplicate entity id")
+        for i, event in enumerate(doc.events):
+            ev_where = f"{where}: events[{i}]"
+            if not event.id:
+                problems.append(f"{ev_where}.id: missing")
+            elif event.id in event_ids:
+                problems.append(f"{ev_where}.id: duplicate event id {event.id!r}")
+            else:
+                event_ids.add(event.id)
+            problems += _check_items(ev_where, texts[doc.article_id], event, entities)
+        documents[doc.article_id] = doc
+    for ga in articles:
+        if ga.article.id not in documents:
+            problems.append(f"{ev_path}: no gold line for article {ga.article.id!r}")
+    try:
+        aliases = load_aliases(alias_path)
+    except GoldDataError as exc:
+        problems.append(str(exc))
+        aliases = {}
+    if problems and (strict or not documents):
+        raise GoldDataError(f"{len(problems)} problem(s) in gold set {root}:\n" + "\n".join(
+            problems))
+    digest = hashlib.sha256()
+    for path in (art_path, ev_path, alias_path):
+        if path.exists():
+            digest.update(path.read_bytes())
+    kept = [ga for ga in articles if ga.article.id in documents]
+    return GoldSet(root, kept, documents, aliases, digest.hexdigest())
