@@ -47,6 +47,7 @@ from extractor.scoring import (
     score_documents,
     score_key,
 )
+from extractor.scoring.metrics import count_matrix
 
 ACTORS: list[tuple[str, ActorType, list[str]]] = [
     ("SYR_GOV", ActorType.STATE_FORCES, ["regime loyalists", "the regime", "Syrian army"]),
@@ -243,7 +244,6 @@ def main() -> None:
         f"bootstrap x{args.resamples}, headline only": [],
         "score (details) + bootstrap": [],
     }
-    keys = [score_key(*k) for k in SCORE_KEYS]
     corpus = None
     for _ in range(args.runs):
         t = time.perf_counter()
@@ -253,10 +253,7 @@ def main() -> None:
         score_documents(preds, golds, ALIASES, details=False)
         stages["score (counts only)"].append(time.perf_counter() - t)
         t = time.perf_counter()
-        matrix = [
-            [c for k in keys for c in (d.scores[k].tp, d.scores[k].fp, d.scores[k].fn)]
-            for d in corpus.documents
-        ]
+        matrix = count_matrix(corpus.documents).reshape(len(corpus.documents), -1)
         bootstrap_f1_many(matrix, resamples=args.resamples, seed=1)
         stages[f"bootstrap x{args.resamples}, all {len(SCORE_KEYS)} scores"].append(
             time.perf_counter() - t

@@ -58,9 +58,9 @@ class GroundedExtraction(ArticleExtraction):
 
 @cache
 def schema_sha256() -> str:
-    """sha256 of the JSON schema the model is asked to fill (part of every run's identity)."""
-    schema = GroundedExtraction.model_json_schema()
-    blob = json.dumps({"version": SCHEMA_VERSION, "schema": schema}, sort_keys=True)
+    """sha256 of the JSON schemas the model is asked to fill (part of every run's identity)."""
+    schemas = [GroundedExtraction.model_json_schema(), CompactExtraction.model_json_schema()]
+    blob = json.dumps({"version": SCHEMA_VERSION, "schemas": schemas}, sort_keys=True)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 

@@ -34,10 +34,8 @@ import itertools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from extractor.scoring.align import AlignedPair, Alignment, EventScorer
-from extractor.scoring.bags import BagScorer, bag, score_bags
+from extractor.scoring.bags import BAG_FIELDS, BagScorer, bag, score_bags
 from extractor.scoring.document import PreparedDocument
 from extractor.scoring.matching import (
     FIELD_TIERS,
@@ -52,7 +50,7 @@ from extractor.scoring.matching import (
     Tier,
     add_profiles,
 )
-from extractor.scoring.metrics import PRF, aggregate, micro_prf, prf
+from extractor.scoring.metrics import PRF, aggregate, count_matrix, micro_prf, prf
 from extractor.scoring.normalise import norm, skeleton
 from extractor.scoring.results import (
     SCORE_KEYS,
@@ -119,6 +117,8 @@ __all__ = [
     "to_jsonable",
 ]
 
+_KEY_NAMES = [score_key(*k) for k in SCORE_KEYS]
+
 Aliases = AliasTable | Mapping[str, Sequence[str]] | None
 """An alias table, or the mapping it is built from (canonical id -> variants)."""
 
@@ -174,36 +174,38 @@ def score_document(
         The document's scores, alignments and count comparisons.
     """
     doc = PreparedDocument.build(pred, gold, _alias_table(aliases))
-    found: dict[str, FieldScore] = {}
-    for (f, t), s in score_bags(doc, details=details).items():
-        found[score_key(Level.L1, f, t)] = s
+    bags = {f: bag(doc, f) for f in BAG_FIELDS}
+    found: dict[tuple[Level, Field, Tier], FieldScore] = {}
+    for (f, t), s in score_bags(doc, details=details, bags=bags).items():
+        found[Level.L1, f, t] = s
     events = EventScorer(doc)
     gated = events.align(type_gated=True)
     agnostic = events.align(type_gated=False)
     same = agnostic.pairs == gated.pairs  # the usual case: the type gate changed nothing
-    l2 = events.score(gated, details=details)
+    l2 = add_profiles(events.score(gated, details=details))
     # Roles only matter for actors: L2-C reuses the places and counts of L2.
-    l2_c = {**l2, **events.score(gated, role_aware=True, details=details, fields=[Field.ACTORS])}
-    l2_i = dict(l2) if same else events.score(agnostic, details=details)
+    actors = events.score(gated, role_aware=True, details=details, fields=[Field.ACTORS])
+    l2_c = add_profiles({**l2, **actors})
+    l2_i = l2 if same else add_profiles(events.score(agnostic, details=details))
     for level, scores in ((Level.L2, l2), (Level.L2_I, l2_i), (Level.L2_C, l2_c)):
-        for (f, t), s in add_profiles(scores).items():
-            found[score_key(level, f, t)] = s
+        for (f, t), s in scores.items():
+            found[level, f, t] = s
     detected = events.detection(gated, details=details)
-    found[score_key(Level.DETECTION, Field.EVENTS, Tier.HEADLINE)] = detected
-    found[score_key(Level.DETECTION_I, Field.EVENTS, Tier.HEADLINE)] = (
+    found[Level.DETECTION, Field.EVENTS, Tier.HEADLINE] = detected
+    found[Level.DETECTION_I, Field.EVENTS, Tier.HEADLINE] = (
         detected if same else events.detection(agnostic, details=details)
     )
     tolerant = (
-        found[score_key(Level.L1, Field.COUNTS, Tier.TOLERANT)]
+        found[Level.L1, Field.COUNTS, Tier.TOLERANT]
         if details
-        else bag(doc, Field.COUNTS).score(Tier.TOLERANT)
+        else bags[Field.COUNTS].score(Tier.TOLERANT)
     )
     qualifier, errors, mismatches = _count_pairs(doc, tolerant)
     pairs = agnostic.required
     return DocumentScore(
         article_id=gold.article_id,
         failed=pred is None,
-        scores={score_key(*k): found[score_key(*k)] for k in SCORE_KEYS},
+        scores={name: found[k] for k, name in zip(SCORE_KEYS, _KEY_NAMES, strict=True)},
         alignment=gated,
         alignment_agnostic=agnostic,
         event_type=Tally(sum(p.same_type for p in pairs), len(pairs)),
@@ -262,10 +264,7 @@ def score_documents(
     if ci_resamples <= 0 or not docs:
         return corpus
     keys = [score_key(*k) for k in SCORE_KEYS]
-    counts = np.array(
-        [[c for k in keys for c in (d.scores[k].tp, d.scores[k].fp, d.scores[k].fn)] for d in docs],
-        dtype=np.float64,
-    )
+    counts = count_matrix(docs).reshape(len(docs), 3 * len(keys))
     cis = bootstrap_f1_many(counts, resamples=ci_resamples, confidence=confidence, seed=seed)
     results = {
         k: dataclasses.replace(corpus.results[k], ci=ci) for k, ci in zip(keys, cis, strict=True)

@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from extractor.scoring.document import EventInfo, GoldName, PredName
     from extractor.scoring.matching import NameTarget
 
-__all__ = ["Bag", "BagScorer", "bag", "score_bags"]
+__all__ = ["BAG_FIELDS", "Bag", "BagScorer", "bag", "score_bags"]
 
 _Cands = list[list[tuple[int, Link]]]
 
@@ -100,7 +100,7 @@ def _name_bag(
     gold_optional: list[bool] = []
     for key, members in order.items():
         shown = next((m for m in members if not m.optional), members[0])
-        targets.append(clusters[key].relabel(members[0].item.label))
+        targets.append(clusters[key].relabel(shown.item.label))
         gold_items.append(
             Item(len(gold_items), shown.item.path, shown.item.label, shown.item.evidence)
         )
@@ -262,23 +262,28 @@ def bag(doc: PreparedDocument, field: Field) -> Bag:
 
 
 BAG_FIELDS = (Field.ACTORS, Field.PLACES, Field.COUNTS, Field.DATES, Field.TYPES)
+"""The L1 fields, in report order."""
 
 
 def score_bags(
-    doc: PreparedDocument, *, details: bool = True
+    doc: PreparedDocument,
+    *,
+    details: bool = True,
+    bags: Mapping[Field, Bag] | None = None,
 ) -> dict[tuple[Field, Tier], FieldScore]:
     """Score every L1 field of a document at every tier, and the overall profiles.
 
     Args:
         doc: The prepared document.
         details: Keep matches and FP/FN items.
+        bags: Bags already built for this document (by :func:`bag`), to reuse.
 
     Returns:
         (field, tier) -> score, including ``(Field.ALL, profile)`` for each of :data:`PROFILES`.
     """
     out: dict[tuple[Field, Tier], FieldScore] = {}
     for f in BAG_FIELDS:
-        b = bag(doc, f)
+        b = bag(doc, f) if bags is None else bags[f]
         memo: dict[tuple[int, int], Match] = {}
         tiers = FIELD_TIERS[f]
         for tier, assigned in zip(

@@ -1,0 +1,316 @@
+"""The command line: a thin typer front end over the library.
+
+Exit codes: 0 ok; 1 an article failed, a threshold was missed or a run is stale; 2 a usage,
+configuration or input error (one line on stderr naming what and where).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import sys
+import time
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from extractor.errors import ExtractorError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Turn conflict news into verifiable event records, and score them.")
+models_app = typer.Typer(no_args_is_help=True, help="List, pull and locate local models.")
+gold_app = typer.Typer(no_args_is_help=True, help="Validate gold sets.")
+app.add_typer(models_app, name="models")
+app.add_typer(gold_app, name="gold")
+err = Console(stderr=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+DEFAULT_SUITE = Path("eval/suites/default.toml")
+
+
+def friendly(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn our errors into one clear line and exit code 2."""
+
+    @wraps(fn)
+    def inner(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except ExtractorError as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+            raise typer.Exit(2) from None
+
+    return inner
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if not verbose:
+        logging.getLogger("httpx2").setLevel(logging.WARNING)
+
+
+@app.command()
+@friendly
+def extract(
+    inputs: Annotated[list[str], typer.Argument(help=".txt, folder, .jsonl, .csv, .parquet, "
+                                                     "saved dataset, or - for stdin")],
+    backend: Annotated[str, typer.Option(envvar="EXTRACTOR_BACKEND")] = "local/qwen2.5-coder-1.5b",
+    strategy: Annotated[str, typer.Option(envvar="EXTRACTOR_STRATEGY")] = "sentence",
+    output: Annotated[Path | None, typer.Option("-o", "--output")] = None,
+    text_column: str = "text",
+    id_column: str = "id",
+    date_column: str = "published",
+    concurrency: Annotated[int, typer.Option(envvar="EXTRACTOR_CONCURRENCY")] = 0,
+    cache: Annotated[Path | None, typer.Option(envvar="EXTRACTOR_CACHE")] = None,
+) -> None:
+    """Extract events from articles; one JSON line per article (resumes an existing -o file)."""
+    from extractor.backends import GenerateSettings, get_backend  # noqa: PLC0415 - fast --help
+    from extractor.extract import ExtractionRecord  # noqa: PLC0415
+    from extractor.inputs import read_articles  # noqa: PLC0415
+    from extractor.prompts import load_prompt  # noqa: PLC0415
+    from extractor.runner import ResponseCache, run_batch  # noqa: PLC0415
+    from extractor.strategies import STRATEGIES  # noqa: PLC0415
+
+    if strategy not in STRATEGIES:
+        raise typer.BadParameter(f"strategy must be one of {STRATEGIES}")
+    articles = [a for src in inputs for a in read_articles(
+        src, text_col=text_column, id_col=id_column, date_col=date_column)]
+    engine = get_backend(backend)
+    out_path = output or Path(f"extractions-{time.strftime('%Y%m%d-%H%M%S')}.jsonl")
+    to_stdout = output is None and len(articles) == 1
+    store = ResponseCache(cache) if cache else None
+    failed = 0
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err, disable=len(articles) < 2) as bar:
+        task = bar.add_task("extracting", total=len(articles))
+
+        def progress(record: ExtractionRecord) -> None:
+            nonlocal failed
+            failed += record.error is not None
+            bar.update(task, advance=1, description=f"extracting ({failed} failed)")
+            if to_stdout:
+                print(record.model_dump_json())
+
+        async def go() -> None:
+            try:
+                await run_batch(articles, engine, output=out_path, prompt=load_prompt(),
+                                strategy=strategy,  # pyright: ignore[reportArgumentType]
+                                settings=GenerateSettings(), cache=store, on_record=progress,
+                                concurrency=concurrency or (1 if backend.startswith("local/")
+                                                            else 8))
+            finally:
+                await engine.aclose()
+
+        try:
+            asyncio.run(go())
+        finally:
+            if store:
+                store.close()
+    if not to_stdout:
+        err.print(f"wrote {out_path}")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("eval")
+@friendly
+def eval_(
+    suite: Annotated[Path, typer.Argument()] = DEFAULT_SUITE,
+    runs_dir: Annotated[Path, typer.Option()] = Path("eval/runs"),
+    reports_dir: Annotated[Path, typer.Option()] = Path("eval/reports"),
+    limit: Annotated[int | None, typer.Option(help="only the first N gold articles")] = None,
+) -> None:
+    """Run every system of a suite over its gold set (cached, resumable), score and report."""
+    from extractor.harness import (  # noqa: PLC0415
+        load_run,
+        load_suite,
+        run_articles,
+        run_entry,
+        score_records,
+    )
+    from extractor.gold import load_gold  # noqa: PLC0415
+    from extractor.report import json_report, markdown_report  # noqa: PLC0415
+
+    spec = load_suite(suite)
+    gold = load_gold(spec.gold)
+    scores = {}
+    facts = {}
+    for entry in spec.entries:
+        err.print(f"running {entry.name} on {spec.gold} ...")
+        run = load_run(run_entry(entry, spec, runs_dir, limit=limit))
+        scores[entry.name] = score_records(run.records, gold, only=run_articles(run))
+        facts[entry.name] = run.info["summary"]  # pyright: ignore[reportArgumentType]
+    md = markdown_report(scores, facts, title=f"Evaluation: {spec.name}")  # pyright: ignore[reportArgumentType]
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    (reports_dir / f"{spec.name}.md").write_text(md, encoding="utf-8")
+    (reports_dir / f"{spec.name}.json").write_text(json.dumps(json_report(scores), indent=1),
+                                                   encoding="utf-8")
+    print(md)
+
+
+@app.command()
+@friendly
+def score(
+    predictions: Path,
+    gold: Annotated[Path, typer.Option()] = Path("gold/v1"),
+    fmt: Annotated[str, typer.Option("--format")] = "md",
+    resamples: int = 1000,
+) -> None:
+    """Score a predictions file against gold, with no model calls."""
+    from extractor.gold import load_gold  # noqa: PLC0415
+    from extractor.harness import read_predictions, score_records  # noqa: PLC0415
+    from extractor.report import json_report, markdown_report  # noqa: PLC0415
+
+    result = score_records(read_predictions(predictions), load_gold(gold),
+                           ci_resamples=resamples)
+    name = predictions.parent.name or predictions.stem
+    if fmt == "json":
+        print(json.dumps(json_report({name: result}), indent=1))
+    else:
+        print(markdown_report({name: result}, title=f"Scores of {predictions}"))
+
+
+@app.command()
+@friendly
+def compare(
+    runs: Annotated[list[Path], typer.Argument(help="run folders (eval/runs/...)")],
+    gold: Annotated[Path, typer.Option()] = Path("gold/v1"),
+    key: Annotated[str, typer.Option(help="score compared")] = "L1/all/headline",
+    rounds: int = 10_000,
+    output: Annotated[Path | None, typer.Option("-o")] = None,
+) -> None:
+    """Side-by-side table of runs with paired tests (AR p-value, bootstrap CI, Holm)."""
+    from extractor.gold import load_gold  # noqa: PLC0415
+    from extractor.harness import load_run, run_articles, score_records  # noqa: PLC0415
+    from extractor.report import markdown_report  # noqa: PLC0415
+    from extractor.scoring import compare_all  # noqa: PLC0415
+    from extractor.scoring.matching import Field, Tier  # noqa: PLC0415
+    from extractor.scoring.results import Level  # noqa: PLC0415
+
+    gs = load_gold(gold)
+    loaded = [load_run(r) for r in runs]
+    scores = {r.path.name: score_records(r.records, gs, only=run_articles(r)) for r in loaded}
+    level, field, tier = key.split("/")
+    comps = list(compare_all(scores, level=Level(level), field=Field(field), tier=Tier(tier),
+                             rounds=rounds, resamples=rounds))
+    facts = {r.path.name: r.info["summary"] for r in loaded}
+    md = markdown_report(scores, facts, comps, title="Comparison")  # pyright: ignore[reportArgumentType]
+    if output:
+        output.write_text(md, encoding="utf-8")
+    print(md)
+
+
+@app.command()
+@friendly
+def check(
+    suite: Annotated[Path, typer.Argument()] = DEFAULT_SUITE,
+    runs_dir: Annotated[Path, typer.Option()] = Path("eval/runs"),
+) -> None:
+    """CI: re-score the committed runs of a suite (no model calls); fail if stale or below
+    threshold."""
+    from extractor.gold import load_gold  # noqa: PLC0415
+    from extractor.harness import (  # noqa: PLC0415
+        load_run,
+        load_suite,
+        run_articles,
+        score_records,
+        staleness,
+    )
+    from extractor.report import markdown_report  # noqa: PLC0415
+
+    spec = load_suite(suite)
+    gold = load_gold(spec.gold)
+    problems: list[str] = []
+    scores = {}
+    facts = {}
+    for entry in spec.entries:
+        path = runs_dir / f"{spec.name}__{entry.name}"
+        run = load_run(path)
+        problems += [f"{path}: stale: {why}" for why in staleness(run, gold)]
+        result = score_records(run.records, gold, only=run_articles(run))
+        scores[entry.name] = result
+        facts[entry.name] = run.info["summary"]
+        for key, minimum in spec.thresholds.items():
+            got = result.results[key].f1
+            if got < minimum:
+                problems.append(f"{path}: {key} F1 {got:.3f} is below the threshold {minimum}")
+    print(markdown_report(scores, facts, title=f"Canonical runs: {spec.name}"))  # pyright: ignore[reportArgumentType]
+    if problems:
+        for p in problems:
+            err.print(f"[red]FAIL[/red] {p}", highlight=False)
+        raise typer.Exit(1)
+
+
+@gold_app.command("validate")
+@friendly
+def gold_validate(directory: Annotated[Path, typer.Argument()] = Path("gold/v1")) -> None:
+    """Validate a gold set: schema, quotes and spans, ids, licences, entities."""
+    from extractor.gold import load_gold  # noqa: PLC0415
+
+    gs = load_gold(directory)
+    events = sum(len(d.events) for d in gs.documents.values())
+    counts = sum(len(e.counts) for d in gs.documents.values() for e in d.events)
+    print(f"ok: {len(gs.articles)} articles, {events} events, {counts} counts, "
+          f"sha256 {gs.sha256[:12]}")
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """The registry: name, size, licence, source, and whether it is pulled."""
+    from extractor.backends.models import MODELS, is_pulled  # noqa: PLC0415
+
+    for spec in MODELS.values():
+        state = "pulled" if is_pulled(spec) else "not pulled"
+        print(f"{spec.name}\t{spec.size / 1e6:.0f} MB\t{spec.licence}\t{spec.base_model}\t"
+              f"{spec.source.describe()}\t{state}")
+
+
+@models_app.command("pull")
+@friendly
+def models_pull(name: str, force: bool = False) -> None:
+    """Download, join, verify (sha256) and install a model; a no-op when already verified."""
+    from extractor.backends.models import get_model, pull  # noqa: PLC0415
+
+    print(pull(get_model(name), force=force))
+
+
+@models_app.command("path")
+@friendly
+def models_path(name: str) -> None:
+    """Where a model's verified file is (pulling it first if needed)."""
+    from extractor.backends.models import ensure_model  # noqa: PLC0415
+
+    print(ensure_model(name))
+
+
+@app.command()
+@friendly
+def serve(name: Annotated[str, typer.Argument()] = "qwen2.5-coder-1.5b",
+          port: int = 0, threads: int = 0) -> None:
+    """Run the embedded llama.cpp server in the foreground; other commands reuse it."""
+    from extractor.backends.local import LlamaServer, state_path, write_state  # noqa: PLC0415
+    from extractor.backends.models import get_model  # noqa: PLC0415
+
+    server = LlamaServer.start(get_model(name), port=port or None, threads=threads or None)
+    write_state(server)
+    print(f"serving {name} at {server.base_url} (Ctrl-C to stop); log: {server.log_path}")
+    print(f"use: --backend openai-compatible/{name}@{server.base_url}  or  --backend local/{name}")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        assert server.process is not None
+        server.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        state_path(name).unlink(missing_ok=True)

@@ -1,0 +1,251 @@
+"""Run an evaluation suite: backends x strategies over a gold set -> recorded runs -> scores.
+
+A run lives in ``eval/runs/RUN_ID/``: ``predictions.jsonl`` (one record per article, appended as
+each finishes, so an interrupted eval resumes) and ``run.json`` (what ran: backend, model sha256,
+prompt and schema sha256, gold sha256, git commit, settings, tokens, timings, errors). Scoring a run
+needs no model: ``rescore`` reads the files back, and CI does exactly that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import json
+import os
+import statistics
+import subprocess
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from extractor.backends import GenerateSettings, get_backend
+from extractor.errors import ConfigError, InputError
+from extractor.extract import ExtractionRecord, schema_sha256
+from extractor.gold import GoldSet, load_gold
+from extractor.prompts import DEFAULT_PROMPT, load_prompt
+from extractor.runner import ResponseCache, run_batch
+from extractor.schema import ArticleExtraction
+from extractor.scoring import CorpusScore, score_documents
+from extractor.strategies import STRATEGIES, StrategyName
+
+RUN_FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class SuiteEntry:
+    """One system of a suite: a backend with a strategy."""
+
+    backend: str
+    strategy: StrategyName
+    name: str
+
+
+@dataclass(frozen=True)
+class Suite:
+    """What to evaluate, on which gold, and the thresholds CI holds the canonical runs to."""
+
+    name: str
+    gold: Path
+    entries: list[SuiteEntry]
+    prompt: str = DEFAULT_PROMPT
+    thresholds: dict[str, float] = field(default_factory=dict[str, float])
+    """Minimum micro F1 per score key (e.g. ``"L1/counts/value" = 0.3``)."""
+    limit: int | None = None
+
+
+def load_suite(path: Path) -> Suite:
+    """Read ``eval/suites/NAME.toml``.
+
+    Raises:
+        ConfigError: missing keys or unknown strategy; the message names the file.
+    """
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    entries: list[SuiteEntry] = []
+    for i, sys_ in enumerate(data.get("systems", [])):
+        strategy = sys_.get("strategy", "sentence")
+        if strategy not in STRATEGIES or "backend" not in sys_:
+            raise ConfigError(f"{path}: systems[{i}]: needs backend and a strategy in {STRATEGIES}")
+        name = sys_.get("name") or f"{sys_['backend'].replace('/', '_')}__{strategy}"
+        entries.append(SuiteEntry(sys_["backend"], strategy, name))
+    if not entries:
+        raise ConfigError(f"{path}: no [[systems]]")
+    gold = (path.parent / data.get("gold", "../../gold/v1")).resolve()
+    return Suite(name=path.stem, gold=gold, entries=entries,
+                 prompt=data.get("prompt", DEFAULT_PROMPT),
+                 thresholds={str(k): float(v) for k, v in data.get("thresholds", {}).items()},
+                 limit=data.get("limit"))
+
+
+def git_commit() -> str | None:
+    """The current commit, if we are in a git checkout."""
+    try:
+        done = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                              check=False, cwd=Path(__file__).parent)
+    except OSError:
+        return None
+    return done.stdout.strip() or None
+
+
+def read_predictions(path: Path) -> list[ExtractionRecord]:
+    """Read a predictions file; a bad line is an error naming the file and line.
+
+    Raises:
+        InputError: unreadable file or invalid record.
+    """
+    records: list[ExtractionRecord] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InputError(f"{path}: {exc}") from exc
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            records.append(ExtractionRecord.model_validate_json(line))
+        except ValueError as exc:
+            first = str(exc).splitlines()[:3]
+            raise InputError(f"{path}:{n}: invalid record: {' '.join(first)}") from exc
+    return records
+
+
+def score_records(records: list[ExtractionRecord], gold: GoldSet, *,
+                  ci_resamples: int = 1000, only: list[str] | None = None) -> CorpusScore:
+    """Score records against a gold set; a missing or failed article counts as empty.
+
+    Args:
+        records: the predictions.
+        gold: the gold set.
+        ci_resamples: bootstrap resamples for the 95% intervals.
+        only: score these article ids (a run's own list, e.g. with ``--limit``); default all.
+    """
+    by_id = {r.id: r for r in records}
+    keep = set(only) if only is not None else None
+    preds: list[ArticleExtraction | None] = []
+    golds = []
+    for ga, doc in gold.pairs():
+        if keep is not None and ga.article.id not in keep:
+            continue
+        rec = by_id.get(ga.article.id)
+        preds.append(rec.extraction if rec is not None else None)
+        golds.append(doc)
+    return score_documents(preds, golds, gold.aliases, ci_resamples=ci_resamples)
+
+
+def summarise_run(records: list[ExtractionRecord]) -> dict[str, object]:
+    """Medians and totals of cost and time per article."""
+    latencies = [r.meta.latency_s for r in records if not r.meta.cached]
+    tokens = [r.meta.usage.prompt_tokens + r.meta.usage.completion_tokens for r in records]
+    return {
+        "articles": len(records),
+        "failed": sum(r.error is not None for r in records),
+        "median_latency_s": round(statistics.median(latencies), 2) if latencies else None,
+        "median_tokens": statistics.median(tokens) if tokens else None,
+        "median_completion_tokens": statistics.median(
+            [r.meta.usage.completion_tokens for r in records]) if records else None,
+        "prompt_tokens": sum(r.meta.usage.prompt_tokens for r in records),
+        "completion_tokens": sum(r.meta.usage.completion_tokens for r in records),
+        "requests": sum(r.meta.requests for r in records),
+        "dropped_items": sum(len(r.extraction.diagnostics) for r in records if r.extraction),
+    }
+
+
+def run_entry(entry: SuiteEntry, suite: Suite, runs_dir: Path, *, limit: int | None = None,
+              settings: GenerateSettings | None = None) -> Path:
+    """Run one system over the gold set into ``runs_dir/<suite>__<name>/`` (resumable).
+
+    Returns:
+        The run folder.
+    """
+    gold = load_gold(suite.gold)
+    prompt = load_prompt(suite.prompt)
+    settings = settings or GenerateSettings()
+    run_dir = runs_dir / f"{suite.name}__{entry.name}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    articles = [ga.article for ga in gold.articles][: limit or suite.limit or None]
+    backend = get_backend(entry.backend)
+    cache = ResponseCache(Path(os.environ.get("EXTRACTOR_CACHE", runs_dir / "cache.sqlite")))
+    started = dt.datetime.now(dt.UTC)
+
+    async def go() -> None:
+        try:
+            await run_batch(articles, backend, output=run_dir / "predictions.jsonl",
+                            prompt=prompt, strategy=entry.strategy, settings=settings,
+                            concurrency=1 if entry.backend.startswith("local/") else 8,
+                            cache=cache)
+        finally:
+            await backend.aclose()
+
+    try:
+        asyncio.run(go())
+    finally:
+        cache.close()
+    records = read_predictions(run_dir / "predictions.jsonl")
+    info = {
+        "format_version": RUN_FORMAT_VERSION,
+        "suite": suite.name,
+        "name": entry.name,
+        "backend": backend.describe(),
+        "strategy": entry.strategy,
+        "prompt_id": prompt.id,
+        "prompt_sha256": prompt.sha256,
+        "schema_sha256": schema_sha256(),
+        "gold": str(suite.gold.relative_to(Path.cwd()) if suite.gold.is_relative_to(Path.cwd())
+                    else suite.gold),
+        "gold_sha256": gold.sha256,
+        "articles": [a.id for a in articles],
+        "git_commit": git_commit(),
+        "settings": dataclasses.asdict(settings),
+        "started": started.isoformat(timespec="seconds"),
+        "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "summary": summarise_run(records),
+        "errors": [{"id": r.id, "error": r.error} for r in records if r.error],
+    }
+    tmp = run_dir / "run.json.tmp"
+    tmp.write_text(json.dumps(info, indent=1), encoding="utf-8")
+    tmp.replace(run_dir / "run.json")
+    return run_dir
+
+
+@dataclass(frozen=True)
+class LoadedRun:
+    """A recorded run read back from disk."""
+
+    path: Path
+    info: dict[str, object]
+    records: list[ExtractionRecord]
+
+
+def run_articles(run: LoadedRun) -> list[str] | None:
+    """The article ids a run was asked to cover (None for an old run without the list)."""
+    ids = run.info.get("articles")
+    return [str(i) for i in ids] if isinstance(ids, list) else None  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+
+
+def load_run(path: Path) -> LoadedRun:
+    """Read ``run.json`` and ``predictions.jsonl`` of a run folder.
+
+    Raises:
+        InputError: missing or invalid files.
+    """
+    try:
+        info = json.loads((path / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path / 'run.json'}: {exc}") from exc
+    return LoadedRun(path, info, read_predictions(path / "predictions.jsonl"))
+
+
+def staleness(run: LoadedRun, gold: GoldSet) -> list[str]:
+    """Why a recorded run no longer matches the current prompt, schema or gold (empty if fresh)."""
+    reasons: list[str] = []
+    prompt = load_prompt(str(run.info.get("prompt_id", DEFAULT_PROMPT)))
+    if run.info.get("prompt_sha256") != prompt.sha256:
+        reasons.append(f"prompt {prompt.id} changed since the run")
+    if run.info.get("schema_sha256") != schema_sha256():
+        reasons.append("schema changed since the run")
+    if run.info.get("gold_sha256") != gold.sha256:
+        reasons.append("gold changed since the run")
+    return reasons

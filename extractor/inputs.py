@@ -1,0 +1,121 @@
+"""Read articles from what users have: text files, folders, JSONL, CSV, Parquet, stdin, datasets.
+
+Every error names the file, the line (or row) and the field.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from extractor.errors import InputError
+from extractor.schema import Article
+
+TEXT_SUFFIXES = {".txt", ".md", ".text"}
+
+
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    if b"\0" in data[:4096]:
+        raise InputError(f"{path}: looks binary (NUL bytes); give a text file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 (byte {exc.start}); convert it to UTF-8") from exc
+
+
+def _article(row: Mapping[str, object], where: str, *, text_col: str, id_col: str,
+             date_col: str) -> Article:
+    text = row.get(text_col)
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(f"{where}: field {text_col!r}: missing or empty text")
+    ident = row.get(id_col)
+    if ident is None or str(ident).strip() == "":
+        raise InputError(f"{where}: field {id_col!r}: missing id")
+    published = row.get(date_col)
+    try:
+        return Article(id=str(ident), text=text,
+                       published=dt.date.fromisoformat(str(published)[:10]) if published else None)
+    except (ValueError, ValidationError) as exc:
+        raise InputError(f"{where}: field {date_col!r}: {exc}") from exc
+
+
+def read_articles(source: str, *, text_col: str = "text", id_col: str = "id",
+                  date_col: str = "published") -> Iterator[Article]:
+    """Yield the articles of one input: a file, a folder of .txt files, ``-`` for stdin, or a
+    ``datasets`` dataset saved on disk.
+
+    Raises:
+        InputError: unreadable input, bad row, or unknown format; the message says where.
+    """
+    if source == "-":
+        text = sys.stdin.read()
+        if not text.strip():
+            raise InputError("<stdin>: empty input")
+        yield Article(id="stdin", text=text)
+        return
+    path = Path(source)
+    if path.is_dir():
+        if (path / "dataset_info.json").exists() or (path / "dataset_dict.json").exists():
+            yield from _read_dataset(path, text_col=text_col, id_col=id_col, date_col=date_col)
+            return
+        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in TEXT_SUFFIXES)
+        if not files:
+            raise InputError(f"{path}: folder has no .txt files")
+        for p in files:
+            text = _read_text(p)
+            if not text.strip():
+                raise InputError(f"{p}: empty file")
+            yield Article(id=str(p.relative_to(path).with_suffix("")), text=text)
+        return
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    kw = {"text_col": text_col, "id_col": id_col, "date_col": date_col}
+    if suffix in TEXT_SUFFIXES:
+        text = _read_text(path)
+        if not text.strip():
+            raise InputError(f"{path}: empty file")
+        yield Article(id=path.stem, text=text)
+    elif suffix == ".jsonl":
+        for n, line in enumerate(_read_text(path).splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path}:{n}: not valid JSON: {exc.msg}") from exc
+            if not isinstance(row, dict):
+                raise InputError(f"{path}:{n}: expected a JSON object")
+            yield _article(row, f"{path}:{n}", **kw)  # pyright: ignore[reportUnknownArgumentType]
+    elif suffix == ".csv":
+        with path.open(encoding="utf-8", newline="") as f:
+            for n, row in enumerate(csv.DictReader(f), 2):
+                yield _article(row, f"{path}:{n}", **kw)
+    elif suffix == ".parquet":
+        import pyarrow.parquet as pq  # noqa: PLC0415 - heavy, only when needed
+
+        for n, row in enumerate(pq.read_table(path).to_pylist(), 1):
+            yield _article(row, f"{path}: row {n}", **kw)
+    else:
+        raise InputError(f"{path}: unknown input format {suffix!r}; use .txt, .jsonl, .csv, "
+                         ".parquet, a folder, a saved dataset or -")
+
+
+def _read_dataset(path: Path, **kw: str) -> Iterator[Article]:
+    from datasets import load_from_disk  # noqa: PLC0415 - heavy, only when needed
+
+    ds = load_from_disk(str(path))
+    if hasattr(ds, "keys"):  # a DatasetDict: take every split
+        splits = [ds[k] for k in ds.keys()]  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+    else:
+        splits = [ds]
+    for split in splits:  # pyright: ignore[reportUnknownVariableType]
+        for n, row in enumerate(split, 1):  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
+            yield _article(row, f"{path}: row {n}", **kw)  # pyright: ignore[reportUnknownArgumentType]

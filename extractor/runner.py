@@ -1,0 +1,163 @@
+"""Batch runs: bounded concurrency, a response cache, and resumable append-only output.
+
+- Concurrency is bounded per run (a llama.cpp server serves one request at a time; a hosted API many).
+- The cache (SQLite) is keyed by backend, model, prompt sha256, schema sha256, strategy, settings and
+  article sha256: identical work is never paid for twice, and an unchanged eval makes no model call.
+- Output is JSONL, one record per article, flushed as each finishes; on restart, ids already in the
+  file are skipped, so an interrupted run resumes where it stopped and never duplicates a record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from extractor.backends import Backend, GenerateSettings
+from extractor.errors import BackendError, InputError
+from extractor.extract import ExtractionRecord, extract_article, schema_sha256
+from extractor.prompts import Prompt
+from extractor.schema import Article
+from extractor.strategies import StrategyName
+
+logger = logging.getLogger(__name__)
+
+
+def cache_key(backend: Backend, prompt: Prompt, strategy: str, settings: GenerateSettings,
+              article: Article) -> str:
+    """The identity of one unit of work; any change to what the model sees changes it."""
+    facts = {
+        "backend": backend.describe(), "prompt": prompt.sha256, "schema": schema_sha256(),
+        "strategy": strategy, "settings": dataclasses.asdict(settings),
+        "article": hashlib.sha256(article.text.encode("utf-8")).hexdigest(),
+        "published": article.published.isoformat() if article.published else None,
+    }
+    facts["backend"].pop("base_url", None)  # the same model on another port is the same work
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+class ResponseCache:
+    """A small SQLite key-value store of finished records (failures are not cached)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, json TEXT)")
+
+    def get(self, key: str) -> ExtractionRecord | None:
+        """The cached record for a key, if any."""
+        row = self._db.execute("SELECT json FROM records WHERE key = ?", (key,)).fetchone()
+        return ExtractionRecord.model_validate_json(row[0]) if row else None
+
+    def put(self, key: str, record: ExtractionRecord) -> None:
+        """Store a successful record."""
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO records VALUES (?, ?)",
+                             (key, record.model_dump_json()))
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+
+def done_ids(path: Path) -> set[str]:
+    """Ids already written to an output file; a torn last line (killed mid-write) is ignored."""
+    ids: set[str] = set()
+    if not path.exists():
+        return ids
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            with contextlib.suppress(json.JSONDecodeError, KeyError, TypeError):
+                ids.add(str(json.loads(line)["id"]))
+    return ids
+
+
+def _repair_tail(path: Path) -> None:
+    """Cut a partial last line left by a kill, so appends start on a fresh line."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open("rb+") as f:
+        data = f.read()
+        if data.endswith(b"\n"):
+            return
+        cut = data.rfind(b"\n") + 1
+        f.truncate(cut)
+
+
+@dataclass
+class RunStats:
+    """What a run did."""
+
+    total: int = 0
+    skipped: int = 0
+    cached: int = 0
+    done: int = 0
+    failed: int = 0
+
+
+async def run_batch(articles: Iterable[Article], backend: Backend, *, output: Path,
+                    prompt: Prompt, strategy: StrategyName, settings: GenerateSettings,
+                    concurrency: int = 1, cache: ResponseCache | None = None,
+                    on_record: Callable[[ExtractionRecord], None] | None = None) -> RunStats:
+    """Extract every article not yet in ``output`` and append its record.
+
+    Raises:
+        BackendError: the backend became unreachable; records already written stay, and a rerun
+            resumes after them.
+        InputError: duplicate article ids in the input.
+    """
+    items: Sequence[Article] = list(articles)
+    seen: set[str] = set()
+    for a in items:
+        if a.id in seen:
+            raise InputError(f"duplicate article id {a.id!r} in the input")
+        seen.add(a.id)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    _repair_tail(output)
+    already = done_ids(output)
+    stats = RunStats(total=len(items), skipped=sum(a.id in already for a in items))
+    todo = [a for a in items if a.id not in already]
+    sem = asyncio.Semaphore(max(1, concurrency))
+    lock = asyncio.Lock()
+    with output.open("a", encoding="utf-8") as out:
+
+        async def one(article: Article) -> None:
+            key = cache_key(backend, prompt, strategy, settings, article)
+            record = cache.get(key) if cache else None
+            if record is not None:
+                record = record.model_copy(update={
+                    "id": article.id, "meta": record.meta.model_copy(update={"cached": True})})
+                stats.cached += 1
+            else:
+                async with sem:
+                    record = await extract_article(article, backend, strategy=strategy,
+                                                   prompt=prompt, settings=settings)
+                if cache and record.error is None:
+                    cache.put(key, record)
+            async with lock:
+                out.write(record.model_dump_json(exclude_none=False) + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+            stats.done += 1
+            stats.failed += record.error is not None
+            if on_record:
+                on_record(record)
+
+        tasks = [asyncio.create_task(one(a)) for a in todo]
+        try:
+            await asyncio.gather(*tasks)
+        except BackendError:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+    return stats
