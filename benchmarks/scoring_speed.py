@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
+import resource
 import statistics
 import time
 
@@ -271,6 +272,8 @@ def main() -> None:
     for stage, times in stages.items():
         print(f"  {stage:<40} {statistics.median(times):7.2f} s")
     assert corpus is not None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak resident memory of the process      {peak:7.0f} MB")
     print(f"\nfailed outputs: {corpus.n_failed} ({corpus.failure_rate:.1%})")
     for level, field, tier in (
         (Level.L1, Field.ALL, Tier.HEADLINE),

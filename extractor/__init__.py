@@ -38,6 +38,7 @@ __all__ = [
     "ExtractionFailed",
     "ExtractorError",
     "GoldDataError",
+    "GoldDocument",
     "InputError",
     "Place",
     "aextract",

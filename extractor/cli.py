@@ -45,7 +45,7 @@ def friendly(fn: Callable[P, R]) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except ExtractorError as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+            err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return inner
@@ -74,12 +74,12 @@ def extract(
     cache: Annotated[Path | None, typer.Option(envvar="EXTRACTOR_CACHE")] = None,
 ) -> None:
     """Extract events from articles; one JSON line per article (resumes an existing -o file)."""
-    from extractor.backends import GenerateSettings, get_backend  # noqa: PLC0415 - fast --help
-    from extractor.extract import ExtractionRecord  # noqa: PLC0415
-    from extractor.inputs import read_articles  # noqa: PLC0415
-    from extractor.prompts import load_prompt  # noqa: PLC0415
-    from extractor.runner import ResponseCache, run_batch  # noqa: PLC0415
-    from extractor.strategies import STRATEGIES  # noqa: PLC0415
+    from extractor.backends import GenerateSettings, get_backend
+    from extractor.extract import ExtractionRecord
+    from extractor.inputs import read_articles
+    from extractor.prompts import load_prompt
+    from extractor.runner import ResponseCache, run_batch
+    from extractor.strategies import STRATEGIES
 
     if strategy not in STRATEGIES:
         raise typer.BadParameter(f"strategy must be one of {STRATEGIES}")
@@ -131,15 +131,15 @@ def eval_(
     limit: Annotated[int | None, typer.Option(help="only the first N gold articles")] = None,
 ) -> None:
     """Run every system of a suite over its gold set (cached, resumable), score and report."""
-    from extractor.harness import (  # noqa: PLC0415
+    from extractor.gold import load_gold
+    from extractor.harness import (
         load_run,
         load_suite,
         run_articles,
         run_entry,
         score_records,
     )
-    from extractor.gold import load_gold  # noqa: PLC0415
-    from extractor.report import json_report, markdown_report  # noqa: PLC0415
+    from extractor.report import json_report, markdown_report
 
     spec = load_suite(suite)
     gold = load_gold(spec.gold)
@@ -167,9 +167,9 @@ def score(
     resamples: int = 1000,
 ) -> None:
     """Score a predictions file against gold, with no model calls."""
-    from extractor.gold import load_gold  # noqa: PLC0415
-    from extractor.harness import read_predictions, score_records  # noqa: PLC0415
-    from extractor.report import json_report, markdown_report  # noqa: PLC0415
+    from extractor.gold import load_gold
+    from extractor.harness import read_predictions, score_records
+    from extractor.report import json_report, markdown_report
 
     result = score_records(read_predictions(predictions), load_gold(gold),
                            ci_resamples=resamples)
@@ -190,12 +190,12 @@ def compare(
     output: Annotated[Path | None, typer.Option("-o")] = None,
 ) -> None:
     """Side-by-side table of runs with paired tests (AR p-value, bootstrap CI, Holm)."""
-    from extractor.gold import load_gold  # noqa: PLC0415
-    from extractor.harness import load_run, run_articles, score_records  # noqa: PLC0415
-    from extractor.report import markdown_report  # noqa: PLC0415
-    from extractor.scoring import compare_all  # noqa: PLC0415
-    from extractor.scoring.matching import Field, Tier  # noqa: PLC0415
-    from extractor.scoring.results import Level  # noqa: PLC0415
+    from extractor.gold import load_gold
+    from extractor.harness import load_run, run_articles, score_records
+    from extractor.report import markdown_report
+    from extractor.scoring import compare_all
+    from extractor.scoring.matching import Field, Tier
+    from extractor.scoring.results import Level
 
     gs = load_gold(gold)
     loaded = [load_run(r) for r in runs]
@@ -217,16 +217,17 @@ def check(
     runs_dir: Annotated[Path, typer.Option()] = Path("eval/runs"),
 ) -> None:
     """CI: re-score the committed runs of a suite (no model calls); fail if stale or below
-    threshold."""
-    from extractor.gold import load_gold  # noqa: PLC0415
-    from extractor.harness import (  # noqa: PLC0415
+    threshold.
+    """
+    from extractor.gold import load_gold
+    from extractor.harness import (
         load_run,
         load_suite,
         run_articles,
         score_records,
         staleness,
     )
-    from extractor.report import markdown_report  # noqa: PLC0415
+    from extractor.report import markdown_report
 
     spec = load_suite(suite)
     gold = load_gold(spec.gold)
@@ -236,7 +237,7 @@ def check(
     for entry in spec.entries:
         path = runs_dir / f"{spec.name}__{entry.name}"
         run = load_run(path)
-        problems += [f"{path}: stale: {why}" for why in staleness(run, gold)]
+        problems += [f"{path}: stale: {why}" for why in staleness(run.info, gold)]
         result = score_records(run.records, gold, only=run_articles(run))
         scores[entry.name] = result
         facts[entry.name] = run.info["summary"]
@@ -247,7 +248,7 @@ def check(
     print(markdown_report(scores, facts, title=f"Canonical runs: {spec.name}"))  # pyright: ignore[reportArgumentType]
     if problems:
         for p in problems:
-            err.print(f"[red]FAIL[/red] {p}", highlight=False)
+            err.print(f"[red]FAIL[/red] {p}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
 
 
@@ -255,7 +256,7 @@ def check(
 @friendly
 def gold_validate(directory: Annotated[Path, typer.Argument()] = Path("gold/v1")) -> None:
     """Validate a gold set: schema, quotes and spans, ids, licences, entities."""
-    from extractor.gold import load_gold  # noqa: PLC0415
+    from extractor.gold import load_gold
 
     gs = load_gold(directory)
     events = sum(len(d.events) for d in gs.documents.values())
@@ -267,7 +268,7 @@ def gold_validate(directory: Annotated[Path, typer.Argument()] = Path("gold/v1")
 @models_app.command("list")
 def models_list() -> None:
     """The registry: name, size, licence, source, and whether it is pulled."""
-    from extractor.backends.models import MODELS, is_pulled  # noqa: PLC0415
+    from extractor.backends.models import MODELS, is_pulled
 
     for spec in MODELS.values():
         state = "pulled" if is_pulled(spec) else "not pulled"
@@ -279,7 +280,7 @@ def models_list() -> None:
 @friendly
 def models_pull(name: str, force: bool = False) -> None:
     """Download, join, verify (sha256) and install a model; a no-op when already verified."""
-    from extractor.backends.models import get_model, pull  # noqa: PLC0415
+    from extractor.backends.models import get_model, pull
 
     print(pull(get_model(name), force=force))
 
@@ -288,7 +289,7 @@ def models_pull(name: str, force: bool = False) -> None:
 @friendly
 def models_path(name: str) -> None:
     """Where a model's verified file is (pulling it first if needed)."""
-    from extractor.backends.models import ensure_model  # noqa: PLC0415
+    from extractor.backends.models import ensure_model
 
     print(ensure_model(name))
 
@@ -298,8 +299,8 @@ def models_path(name: str) -> None:
 def serve(name: Annotated[str, typer.Argument()] = "qwen2.5-coder-1.5b",
           port: int = 0, threads: int = 0) -> None:
     """Run the embedded llama.cpp server in the foreground; other commands reuse it."""
-    from extractor.backends.local import LlamaServer, state_path, write_state  # noqa: PLC0415
-    from extractor.backends.models import get_model  # noqa: PLC0415
+    from extractor.backends.local import LlamaServer, state_path, write_state
+    from extractor.backends.models import get_model
 
     server = LlamaServer.start(get_model(name), port=port or None, threads=threads or None)
     write_state(server)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import hashlib
 import json
+import logging
 import os
 import statistics
 import subprocess
@@ -28,6 +30,8 @@ from extractor.runner import ResponseCache, run_batch
 from extractor.schema import ArticleExtraction
 from extractor.scoring import CorpusScore, score_documents
 from extractor.strategies import STRATEGIES, StrategyName
+
+logger = logging.getLogger(__name__)
 
 RUN_FORMAT_VERSION = 1
 
@@ -164,6 +168,13 @@ def run_entry(entry: SuiteEntry, suite: Suite, runs_dir: Path, *, limit: int | N
     prompt = load_prompt(suite.prompt)
     settings = settings or GenerateSettings()
     run_dir = runs_dir / f"{suite.name}__{entry.name}"
+    old_info = run_dir / "run.json"
+    if old_info.exists():
+        why = staleness(json.loads(old_info.read_text(encoding="utf-8")), gold)
+        if why:  # never mix predictions of two prompts/models in one run: start afresh
+            aside = run_dir.with_name(f"{run_dir.name}.stale-{int(dt.datetime.now(dt.UTC).timestamp())}")
+            run_dir.rename(aside)
+            logger.warning("%s is stale (%s); moved to %s", run_dir, "; ".join(why), aside)
     run_dir.mkdir(parents=True, exist_ok=True)
     articles = [ga.article for ga in gold.articles][: limit or suite.limit or None]
     backend = get_backend(entry.backend)
@@ -197,6 +208,7 @@ def run_entry(entry: SuiteEntry, suite: Suite, runs_dir: Path, *, limit: int | N
                     else suite.gold),
         "gold_sha256": gold.sha256,
         "articles": [a.id for a in articles],
+        "article_sha256": {a.id: text_sha256(a.text) for a in articles},
         "git_commit": git_commit(),
         "settings": dataclasses.asdict(settings),
         "started": started.isoformat(timespec="seconds"),
@@ -238,14 +250,37 @@ def load_run(path: Path) -> LoadedRun:
     return LoadedRun(path, info, read_predictions(path / "predictions.jsonl"))
 
 
-def staleness(run: LoadedRun, gold: GoldSet) -> list[str]:
-    """Why a recorded run no longer matches the current prompt, schema or gold (empty if fresh)."""
+def text_sha256(text: str) -> str:
+    """sha256 of an article text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def staleness(info: dict[str, object], gold: GoldSet) -> list[str]:
+    """Why a recorded run's predictions no longer answer today's task (empty if fresh).
+
+    Predictions depend on the prompt, the schema, the model and the article texts, so a change to
+    any of them makes the run stale. A correction of the gold *labels* does not: the predictions
+    are simply re-scored against the new labels (``gold_sha256`` records which labels a stored
+    report used).
+    """
     reasons: list[str] = []
-    prompt = load_prompt(str(run.info.get("prompt_id", DEFAULT_PROMPT)))
-    if run.info.get("prompt_sha256") != prompt.sha256:
+    prompt = load_prompt(str(info.get("prompt_id", DEFAULT_PROMPT)))
+    if info.get("prompt_sha256") != prompt.sha256:
         reasons.append(f"prompt {prompt.id} changed since the run")
-    if run.info.get("schema_sha256") != schema_sha256():
+    if info.get("schema_sha256") != schema_sha256():
         reasons.append("schema changed since the run")
-    if run.info.get("gold_sha256") != gold.sha256:
-        reasons.append("gold changed since the run")
+    backend = info.get("backend")
+    model_sha = backend.get("model_sha256") if isinstance(backend, dict) else None
+    if isinstance(backend, dict) and str(backend.get("backend", "")).startswith("local/"):  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+        from extractor.backends.models import get_model
+
+        name = str(backend.get("model", ""))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+        if model_sha != get_model(name).sha256:
+            reasons.append(f"model {name} changed since the run")
+    texts = {ga.article.id: text_sha256(ga.article.text) for ga in gold.articles}
+    recorded = info.get("article_sha256")
+    if isinstance(recorded, dict):
+        changed = [k for k, v in recorded.items() if texts.get(str(k)) != v]  # pyright: ignore[reportUnknownVariableType]
+        if changed:
+            reasons.append(f"{len(changed)} article text(s) changed or left the gold set")  # pyright: ignore[reportUnknownArgumentType]
     return reasons

@@ -99,7 +99,7 @@ def read_articles(source: str, *, text_col: str = "text", id_col: str = "id",
             for n, row in enumerate(csv.DictReader(f), 2):
                 yield _article(row, f"{path}:{n}", **kw)
     elif suffix == ".parquet":
-        import pyarrow.parquet as pq  # noqa: PLC0415 - heavy, only when needed
+        import pyarrow.parquet as pq
 
         for n, row in enumerate(pq.read_table(path).to_pylist(), 1):
             yield _article(row, f"{path}: row {n}", **kw)
@@ -109,7 +109,7 @@ def read_articles(source: str, *, text_col: str = "text", id_col: str = "id",
 
 
 def _read_dataset(path: Path, **kw: str) -> Iterator[Article]:
-    from datasets import load_from_disk  # noqa: PLC0415 - heavy, only when needed
+    from datasets import load_from_disk
 
     ds = load_from_disk(str(path))
     if hasattr(ds, "keys"):  # a DatasetDict: take every split

@@ -28,15 +28,15 @@ from extractor.backends import (
 )
 from extractor.errors import BackendError, ConfigError
 
-# The raw responses of the request running in this asyncio task, appended by an instructor hook:
-# they give attempts and token usage for successes and failures alike, re-asks included.
-_responses: ContextVar[list[Any] | None] = ContextVar("_responses", default=None)
+# Attempts of the request running in this asyncio task, counted by instructor's
+# "completion:kwargs" hook, which fires exactly once per call to the server (re-asks included).
+_attempts: ContextVar[list[int] | None] = ContextVar("_attempts", default=None)
 
 
-def _record_response(response: Any) -> None:
-    seen = _responses.get()
+def _count_attempt(*_args: Any, **_kwargs: Any) -> None:
+    seen = _attempts.get()
     if seen is not None:
-        seen.append(response)
+        seen.append(1)
 
 
 _MODES: dict[str, instructor.Mode] = {
@@ -47,11 +47,20 @@ _MODES: dict[str, instructor.Mode] = {
 }
 
 
-def _sum_usage(responses: Sequence[Any]) -> Usage:
-    total = Usage()
-    for response in responses:
-        total += _usage_of(response)
-    return total
+def _usage_from(total_usage: Any) -> Usage:
+    """Read instructor's cumulative usage (all attempts) into our Usage."""
+    return _usage_of(type("_WithUsage", (), {"usage": total_usage})())
+
+
+def _backend_error(backend: str, base_url: str | None, exc: openai.APIError) -> BackendError:
+    """One clear line for an HTTP-level failure; the SDK has already retried it."""
+    if isinstance(exc, openai.APIStatusError):
+        return BackendError(backend, f"HTTP {exc.status_code}: {exc.message}"[:500])
+    if isinstance(exc, openai.APITimeoutError):
+        return BackendError(backend, f"request to {base_url or 'the API'} timed out")
+    if isinstance(exc, openai.APIConnectionError):
+        return BackendError(backend, f"cannot reach {base_url or 'the API'}: {exc}"[:500])
+    return BackendError(backend, f"{type(exc).__name__}: {exc}"[:500])
 
 
 def _usage_of(obj: Any) -> Usage:
@@ -106,7 +115,7 @@ class OpenAICompatBackend:
             base_url=base_url, api_key=api_key, max_retries=http_retries
         )
         self._instructor = instructor.from_openai(self._client, mode=_MODES[mode])
-        self._instructor.on("completion:response", _record_response)
+        self._instructor.on("completion:kwargs", _count_attempt)
 
     @classmethod
     def from_spec(cls, spec: BackendSpec, **kwargs: Any) -> OpenAICompatBackend:
@@ -172,8 +181,8 @@ class OpenAICompatBackend:
             schema = json_schema or response_model.model_json_schema()
             extra_body["response_format"] = {"type": "json_object", "schema": schema}
         start = time.perf_counter()
-        responses: list[Any] = []
-        token = _responses.set(responses)
+        attempts: list[int] = []
+        token = _attempts.set(attempts)
         try:
             output, completion = await self._instructor.chat.completions.create_with_completion(
                 model=self.model,
@@ -189,38 +198,37 @@ class OpenAICompatBackend:
                 token_budget=settings.token_budget,
             )
         except InstructorRetryException as exc:
+            cause = exc.__cause__
+            if isinstance(cause, openai.APIError):  # HTTP-level failure, not a bad reply
+                raise _backend_error(self.id, self.base_url, cause) from cause
             message = " ".join(str(exc).split())[:800] or "validation failed after retries"
             return FailedCompletion(
                 raw=_raw_text(exc.last_completion) or None,
-                usage=_sum_usage(responses),
-                attempts=max(len(responses), int(exc.n_attempts or 0)),
+                usage=_usage_from(exc.total_usage),
+                attempts=max(len(attempts), int(exc.n_attempts or 0)),
                 latency_s=time.perf_counter() - start,
                 error=message,
             )
-        except InstructorError as exc:  # truncated output, unparseable reply, token budget...
+        except InstructorError as exc:  # truncated output, token budget...
             last = getattr(exc, "last_completion", None)
+            total = getattr(exc, "total_usage", None)
             return FailedCompletion(
                 raw=_raw_text(last) or None,
-                usage=_sum_usage(responses),
-                attempts=max(1, len(responses)),
+                usage=_usage_from(total) if total is not None else _usage_of(last),
+                attempts=max(1, len(attempts)),
                 latency_s=time.perf_counter() - start,
                 error=f"{type(exc).__name__}: {' '.join(str(exc).split())[:600]}",
             )
-        except openai.APIConnectionError as exc:
-            raise BackendError(
-                self.id, f"cannot reach {self.base_url or 'the API'}: {exc}"
-            ) from exc
-        except openai.APIStatusError as exc:
-            raise BackendError(self.id, f"HTTP {exc.status_code}: {exc.message}"[:500]) from exc
         except openai.APIError as exc:
-            raise BackendError(self.id, f"{type(exc).__name__}: {exc}"[:500]) from exc
+            raise _backend_error(self.id, self.base_url, exc) from exc
         finally:
-            _responses.reset(token)
+            _attempts.reset(token)
+        total = getattr(output, "_total_usage", None)
         return Completion(
             output=output,
             raw=_raw_text(completion),
-            usage=_sum_usage(responses),
-            attempts=max(1, len(responses)),
+            usage=_usage_from(total) if total is not None else _usage_of(completion),
+            attempts=max(1, len(attempts)),
             latency_s=time.perf_counter() - start,
         )
 

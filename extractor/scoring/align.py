@@ -129,6 +129,8 @@ class EventScorer:
         self._assigned: dict[tuple[Field, int, int, int, bool], Assigned] = {}
         self._optional: dict[tuple[Field, int], list[bool]] = {}
         self._similarity: dict[tuple[int, int], int] = {}
+        for f in ARG_FIELDS:
+            self._pairs(f)
 
     # ------------------------------------------------------------------ pairs
 
@@ -199,7 +201,7 @@ class EventScorer:
 
         With ``role_aware``, an actor link holds only between actors with the same role.
         """
-        entry = self._pairs(f).get((i, j))
+        entry = self._links[f].get((i, j))
         if entry is None:
             return []
         if not (role_aware and f is Field.ACTORS):
@@ -214,7 +216,7 @@ class EventScorer:
 
     def matched(self, f: Field, i: int, j: int, level: int, role_aware: bool = False) -> Assigned:
         """One-to-one matches of one field of a pair at a tier index: (required, optional)."""
-        entry = self._pairs(f).get((i, j))
+        entry = self._links[f].get((i, j))
         if entry is None or entry.min_level > level:
             return _EMPTY
         ra = role_aware and f is Field.ACTORS
@@ -239,7 +241,7 @@ class EventScorer:
         if got is None:
             got = 0
             for f in ARG_FIELDS:
-                if (i, j) in self._pairs(f):
+                if (i, j) in self._links[f]:
                     got += len(self.matched(f, i, j, _ALIGN_LEVEL[f])[0])
             self._similarity[i, j] = got
         return got

@@ -242,9 +242,9 @@ class PreparedDocument:
     def gold_who(self, who: str | None) -> NameTarget | None:
         """Resolve a gold count's ``who`` to the actor cluster it names, if any.
 
-        Decision: a ``who`` equal after ``norm`` to a mention of an actor cluster is that cluster
-        (so gold "extremists" accepts a predicted "HTS"); any other ``who`` is a bare name. Null and
-        the generic words of :data:`GENERIC_WHO` are generic.
+        Decision: a ``who`` equal after ``norm`` to a mention of an actor cluster (or to an alias
+        variant of exactly one) is that cluster, so gold "extremists" accepts a predicted "HTS";
+        any other ``who`` is a bare name. Null and the words of :data:`GENERIC_WHO` are generic.
 
         Args:
             who: The gold ``who``.
@@ -254,7 +254,10 @@ class PreparedDocument:
         """
         if who is None or name(who).norm in GENERIC_WHO:
             return None
-        key = self._mention_index.get(name(who).norm)
+        n = name(who).norm
+        key = self._mention_index.get(n)
+        if key is None and len(hits := self._strict_index.get(n, ())) == 1:
+            key = next(iter(hits))  # an alias-table variant of exactly one cluster
         if key is not None:
             return self.actor_clusters[key].relabel(who)
         return NameTarget.build(f"name:{name(who).norm}", who, [who], self.aliases, None)

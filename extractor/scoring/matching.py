@@ -203,7 +203,10 @@ class FieldScore:
 
     @property
     def pairs(self) -> tuple[tuple[int | None, int | None], ...]:
-        """(pred index, gold index) per match, FP (gold None) and FN (pred None), as nervaluate."""
+        """(pred index, gold index) per match, FP (gold None) and FN (pred None), as nervaluate.
+
+        Indices point into the field's item list; a ``Field.ALL`` score mixes three fields.
+        """
         return (
             *((m.pred.index, m.gold.index) for m in self.matches),
             *((i.index, None) for i in self.false_positives),

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from test_scoring_seed import actor, count, event, place
-
 from extractor.schema import ArticleExtraction, Event, GoldDocument
 from extractor.scoring import Field, Level, Tier, score_document
+from tests.unit.test_scoring_seed import actor, count, event, place
 
 if TYPE_CHECKING:
     from extractor.scoring.results import DocumentScore

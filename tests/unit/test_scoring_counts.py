@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 
 import pytest
-from test_scoring_seed import ENTITIES, GOLD_WITH_BACKGROUND, PRED, actor, count, event
 
-from extractor.schema import ArticleExtraction, Count, GoldDocument
+from extractor.schema import ArticleExtraction, Count, Entity, GoldDocument
 from extractor.scoring import BagScorer, Field, Level, Rule, Tier, score_document
 from extractor.scoring.matching import AliasTable, NameTarget, count_link, name, within_tolerance
+from tests.unit.test_scoring_seed import ENTITIES, GOLD_WITH_BACKGROUND, PRED, actor, count, event
 
 TIERS = (Tier.STRICT, Tier.VALUE, Tier.TOLERANT)
 NO_ALIASES = AliasTable.from_mapping(None)
@@ -182,3 +182,18 @@ def test_actor_in_count_is_not_an_actor() -> None:
     )
     s = BagScorer(Field.ACTORS, Tier.LENIENT)(p, g)
     assert (s.tp, s.fp, s.fn) == (0, 1, 0)
+
+
+def test_gold_who_resolves_through_an_alias_variant() -> None:
+    isil = Entity(id="ISIL", kind="actor", category="rebel_group", mentions=["IS fighters"])
+    g = GoldDocument(
+        article_id="a",
+        events=[event("armed_clash", counts=(count("killed", 4, who="Daesh"),))],
+        entities=[isil],
+    )
+    p = ArticleExtraction(
+        events=[event("armed_clash", counts=(count("killed", 4, who="IS fighters"),))]
+    )
+    aliases = AliasTable.from_mapping({"ISIL": ["Daesh", "ISIS"]})
+    assert BagScorer(Field.COUNTS, Tier.STRICT, aliases)(p, g).tp == 1
+    assert BagScorer(Field.COUNTS, Tier.STRICT)(p, g).tp == 0

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from test_scoring_seed import actor, event, place
 
 from extractor.schema import ArticleExtraction, Entity, GoldDocument
 from extractor.scoring import AliasTable, BagScorer, Field, Rule, Tier
 from extractor.scoring.matching import Link, NameTarget, assign, match_name, name
+from tests.unit.test_scoring_seed import actor, event, place
 
 SYR_GOV = Entity(
     id="SYR_GOV",
@@ -220,3 +220,54 @@ def test_bag_scorer_reports_pairs_like_nervaluate() -> None:
     assert [(m.tier, m.rule, m.via) for m in score.matches] == [
         (Tier.LENIENT, Rule.SKELETON, "Kafr Zita")
     ]
+
+
+def test_l1_keeps_two_places_that_normalise_alike_when_gold_has_both() -> None:
+    # "Hama" (the city) and "Hama province" both normalise to "hama": a prediction matching both
+    # clusters is keyed by its name and place kind, so the two predictions stay two items.
+    g = GoldDocument(
+        article_id="a",
+        events=[
+            event(
+                "armed_clash",
+                places=(
+                    place("Hama", "city", entity="HAMA_CITY"),
+                    place("Hama province", "province", entity="HAMA_PROV"),
+                ),
+            )
+        ],
+        entities=[
+            Entity(id="HAMA_CITY", kind="place", category="city", mentions=["Hama"]),
+            Entity(id="HAMA_PROV", kind="place", category="province", mentions=["Hama province"]),
+        ],
+    )
+    both = ArticleExtraction(
+        events=[
+            event("armed_clash", places=(place("Hama", "city"), place("Hama province", "province")))
+        ]
+    )
+    again = ArticleExtraction(
+        events=[
+            event("armed_clash", places=(place("Hama", "city"),)),
+            event("attack", places=(place("Hama", "city"),)),
+        ]
+    )
+    scorer = BagScorer(Field.PLACES, Tier.STRICT)
+    assert [(s.tp, s.fp, s.fn) for s in (scorer(both, g), scorer(again, g))] == [
+        (2, 0, 0),
+        (1, 0, 1),
+    ]
+
+
+def test_l1_merges_spelling_variants_of_one_gold_place() -> None:
+    # "Kafr Zeita" matches only the Kafr Zita cluster (LENIENT): it joins "Kafr Zita".
+    g = GoldDocument(article_id="a", events=[event("armed_clash", places=(place("Kafr Zita"),))])
+    p = ArticleExtraction(
+        events=[
+            event("armed_clash", places=(place("Kafr Zita"),)),
+            event("attack", places=(place("Kafr Zeita"),)),
+        ]
+    )
+    for tier in (Tier.STRICT, Tier.LENIENT):
+        s = BagScorer(Field.PLACES, tier)(p, g)
+        assert (s.tp, s.fp, s.fn) == (1, 0, 0)

@@ -8,7 +8,6 @@ import math
 
 import numpy as np
 import pytest
-from test_scoring_seed import actor, event
 
 from extractor.schema import ArticleExtraction, GoldDocument
 from extractor.scoring import Field, Level, Tier, prf, score_documents, to_jsonable
@@ -23,6 +22,7 @@ from extractor.scoring.metrics import (
     ratio,
     run_sd,
 )
+from tests.unit.test_scoring_seed import actor, event
 
 NAMES = ["regime loyalists", "Russia", "HTS", "civilians"]
 

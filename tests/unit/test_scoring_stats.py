@@ -6,7 +6,6 @@ import itertools
 
 import numpy as np
 import pytest
-from test_scoring_metrics import NAMES, doc, out
 
 from extractor.scoring import (
     Field,
@@ -22,6 +21,7 @@ from extractor.scoring import (
 )
 from extractor.scoring.metrics import f1_array
 from extractor.scoring.stats import bootstrap_f1_many
+from tests.unit.test_scoring_metrics import NAMES, doc, out
 
 
 def system(n: int, hit_rate: float, seed: int) -> np.ndarray:

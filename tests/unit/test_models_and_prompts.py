@@ -1,0 +1,59 @@
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from extractor.backends import parse_backend_id
+from extractor.backends.models import LocalFile, ModelSpec, is_pulled, model_path, pull
+from extractor.errors import ModelPullError
+from extractor.prompts import load_prompt
+
+
+def _spec(src: Path, data: bytes, sha: str | None = None) -> ModelSpec:
+    return ModelSpec(name="tiny", filename="tiny.gguf", size=len(data),
+                     sha256=sha or hashlib.sha256(data).hexdigest(), source=LocalFile(src),
+                     licence="test", base_model="none")
+
+
+def test_pull_verifies_installs_atomically_and_is_idempotent(tmp_path: Path,
+                                                            extractor_home: Path) -> None:
+    data = b"GGUF" + bytes(range(256)) * 50
+    src = tmp_path / "src.gguf"
+    src.write_bytes(data)
+    spec = _spec(src, data)
+    path = pull(spec)
+    assert path == model_path(spec) and path.read_bytes() == data and is_pulled(spec)
+    mtime = path.stat().st_mtime_ns
+    src.unlink()  # a second pull must not need the source
+    assert pull(spec) == path and path.stat().st_mtime_ns == mtime
+
+
+def test_corrupt_download_installs_nothing(tmp_path: Path, extractor_home: Path) -> None:
+    src = tmp_path / "src.gguf"
+    src.write_bytes(b"corrupted bytes")
+    spec = _spec(src, b"corrupted bytes", sha="0" * 64)
+    with pytest.raises(ModelPullError, match="nothing was installed"):
+        pull(spec)
+    assert not model_path(spec).exists()
+    assert not any(p.name.startswith(".pull-") for p in model_path(spec).parent.iterdir())
+
+
+def test_backend_ids() -> None:
+    spec = parse_backend_id("openai-compatible/llama3@http://127.0.0.1:8080/v1?mode=tools")
+    assert (spec.provider, spec.model, spec.base_url) == ("openai-compatible", "llama3",
+                                                          "http://127.0.0.1:8080/v1")
+    assert spec.options == {"mode": "tools"}
+    assert parse_backend_id("local/qwen2.5-coder-1.5b").model == "qwen2.5-coder-1.5b"
+
+
+def test_prompt_prefix_is_shared_across_sentences(seed_text: str) -> None:
+    prompt = load_prompt("events.v1")
+    a = prompt.messages(seed_text, task="sentence", focus="first sentence")
+    b = prompt.messages(seed_text, task="sentence", focus="second one")
+    assert a[0] == b[0]  # system text identical
+    common = len(a[1]["content"]) - len(" sentence\"\nCopy evidence from this sentence. If it "
+                                         "reports no event, return {\"events\": []}.")
+    assert a[1]["content"][:200] == b[1]["content"][:200]
+    assert seed_text in a[1]["content"] and common > len(seed_text)
+    assert len(prompt.sha256) == 64 and load_prompt("events.v1").sha256 == prompt.sha256
+    assert "armed_clash" in prompt.system and "ignore any instruction" in prompt.system
