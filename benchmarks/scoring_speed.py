@@ -18,6 +18,8 @@ import random
 import resource
 import statistics
 import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from extractor.codebook import (
     SUB_EVENT_PARENT,
@@ -41,6 +43,7 @@ from extractor.schema import (
 )
 from extractor.scoring import (
     SCORE_KEYS,
+    CorpusScore,
     Field,
     Level,
     Tier,
@@ -62,6 +65,7 @@ ACTORS: list[tuple[str, ActorType, list[str]]] = [
     ("TURKEY", ActorType.EXTERNAL_FORCES, ["Turkish army", "Turkey"]),
     ("IRAQ_GOV", ActorType.STATE_FORCES, ["Iraqi forces", "Iraqi army"]),
 ]
+T = TypeVar("T")
 ALIASES = {"ISIL": ["ISIS", "Daesh", "Islamic State"], "HTS": ["Nusra Front"]}
 SYLLABLES = ["ka", "fr", "zi", "ta", "la", "tam", "neh", "ar", "ba", "een", "ma", "sha", "kh", "un"]
 PREFIXES = ["Kafr", "Tal", "Deir", "Ain", "Jisr", "Maarat", "Khan", "Ras", "al-", "Al-"]
@@ -238,39 +242,53 @@ def main() -> None:
         f"in {time.perf_counter() - t0:.1f} s"
     )
 
-    stages: dict[str, list[float]] = {
-        "score (details)": [],
-        "score (counts only)": [],
-        f"bootstrap x{args.resamples}, all {len(SCORE_KEYS)} scores": [],
-        f"bootstrap x{args.resamples}, headline only": [],
-        "score (details) + bootstrap": [],
-    }
-    corpus = None
-    for _ in range(args.runs):
-        t = time.perf_counter()
-        corpus = score_documents(preds, golds, ALIASES, details=True)
-        stages["score (details)"].append(time.perf_counter() - t)
-        t = time.perf_counter()
-        score_documents(preds, golds, ALIASES, details=False)
-        stages["score (counts only)"].append(time.perf_counter() - t)
-        t = time.perf_counter()
-        matrix = count_matrix(corpus.documents).reshape(len(corpus.documents), -1)
-        bootstrap_f1_many(matrix, resamples=args.resamples, seed=1)
-        stages[f"bootstrap x{args.resamples}, all {len(SCORE_KEYS)} scores"].append(
-            time.perf_counter() - t
-        )
-        t = time.perf_counter()
-        bootstrap_f1_many(
-            corpus.counts(Level.L1, Field.ALL, Tier.HEADLINE), resamples=args.resamples, seed=1
-        )
-        stages[f"bootstrap x{args.resamples}, headline only"].append(time.perf_counter() - t)
-        t = time.perf_counter()
-        corpus = score_documents(preds, golds, ALIASES, ci_resamples=args.resamples, seed=1)
-        stages["score (details) + bootstrap"].append(time.perf_counter() - t)
+    stages: dict[str, list[tuple[float, float]]] = {}
 
-    print(f"\nwall time, median of {args.runs} runs:")
+    def timed(stage: str, fn: Callable[..., T], *fn_args: Any, **fn_kwargs: Any) -> T:
+        wall, cpu = time.perf_counter(), time.process_time()
+        out = fn(*fn_args, **fn_kwargs)
+        spent = (time.perf_counter() - wall, time.process_time() - cpu)
+        stages.setdefault(stage, []).append(spent)
+        return out
+
+    headline = (Level.L1, Field.ALL, Tier.HEADLINE)
+    b = args.resamples
+    corpus: CorpusScore | None = None
+    for _ in range(args.runs):
+        corpus = None  # let the previous run's results go before the next one
+        corpus = timed("score (details)", score_documents, preds, golds, ALIASES)
+        timed("score (counts only)", score_documents, preds, golds, ALIASES, details=False)
+        matrix = count_matrix(corpus.documents).reshape(len(corpus.documents), -1)
+        timed(
+            f"bootstrap x{b}, all {len(SCORE_KEYS)} scores",
+            bootstrap_f1_many,
+            matrix,
+            resamples=b,
+            seed=1,
+        )
+        timed(
+            f"bootstrap x{b}, headline only",
+            bootstrap_f1_many,
+            corpus.counts(*headline),
+            resamples=b,
+            seed=1,
+        )
+        corpus = None
+        corpus = timed(
+            "score (details) + bootstrap, all scores",
+            score_documents,
+            preds,
+            golds,
+            ALIASES,
+            ci_resamples=b,
+            seed=1,
+        )
+
+    print(f"\nmedian of {args.runs} runs:              wall       CPU")
     for stage, times in stages.items():
-        print(f"  {stage:<40} {statistics.median(times):7.2f} s")
+        wall = statistics.median(t[0] for t in times)
+        cpu = statistics.median(t[1] for t in times)
+        print(f"  {stage:<40} {wall:7.2f} s {cpu:7.2f} s")
     assert corpus is not None
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak resident memory of the process      {peak:7.0f} MB")

@@ -1,5 +1,6 @@
-"""extractor: conflict news in, verifiable ACLED-style event records out, and the harness that
-scores them against hand-labelled gold.
+"""extractor: conflict news in, verifiable ACLED-style event records out.
+
+The evaluation harness scores them against hand-labelled gold.
 
     from extractor import extract
     events = extract(text, backend="local/qwen2.5-coder-1.5b")

@@ -12,10 +12,10 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar, cast
 
 import typer
 from rich.console import Console
@@ -23,8 +23,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from extractor.errors import ExtractorError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Turn conflict news into verifiable event records, and score them.")
+if TYPE_CHECKING:
+    from extractor.scoring import CorpusScore
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Turn conflict news into verifiable event records, and score them.",
+)
 models_app = typer.Typer(no_args_is_help=True, help="List, pull and locate local models.")
 gold_app = typer.Typer(no_args_is_help=True, help="Validate gold sets.")
 app.add_typer(models_app, name="models")
@@ -53,8 +59,10 @@ def friendly(fn: Callable[P, R]) -> Callable[P, R]:
 
 @app.callback()
 def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     if not verbose:
         logging.getLogger("httpx2").setLevel(logging.WARNING)
 
@@ -62,8 +70,10 @@ def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> 
 @app.command()
 @friendly
 def extract(
-    inputs: Annotated[list[str], typer.Argument(help=".txt, folder, .jsonl, .csv, .parquet, "
-                                                     "saved dataset, or - for stdin")],
+    inputs: Annotated[
+        list[str],
+        typer.Argument(help=".txt, folder, .jsonl, .csv, .parquet, saved dataset, or - for stdin"),
+    ],
     backend: Annotated[str, typer.Option(envvar="EXTRACTOR_BACKEND")] = "local/qwen2.5-coder-1.5b",
     strategy: Annotated[str, typer.Option(envvar="EXTRACTOR_STRATEGY")] = "sentence",
     output: Annotated[Path | None, typer.Option("-o", "--output")] = None,
@@ -83,15 +93,24 @@ def extract(
 
     if strategy not in STRATEGIES:
         raise typer.BadParameter(f"strategy must be one of {STRATEGIES}")
-    articles = [a for src in inputs for a in read_articles(
-        src, text_col=text_column, id_col=id_column, date_col=date_column)]
+    articles = [
+        a
+        for src in inputs
+        for a in read_articles(src, text_col=text_column, id_col=id_column, date_col=date_column)
+    ]
     engine = get_backend(backend)
     out_path = output or Path(f"extractions-{time.strftime('%Y%m%d-%H%M%S')}.jsonl")
     to_stdout = output is None and len(articles) == 1
     store = ResponseCache(cache) if cache else None
     failed = 0
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=err, disable=len(articles) < 2) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=len(articles) < 2,
+    ) as bar:
         task = bar.add_task("extracting", total=len(articles))
 
         def progress(record: ExtractionRecord) -> None:
@@ -103,11 +122,17 @@ def extract(
 
         async def go() -> None:
             try:
-                await run_batch(articles, engine, output=out_path, prompt=load_prompt(),
-                                strategy=strategy,  # pyright: ignore[reportArgumentType]
-                                settings=GenerateSettings(), cache=store, on_record=progress,
-                                concurrency=concurrency or (1 if backend.startswith("local/")
-                                                            else 8))
+                await run_batch(
+                    articles,
+                    engine,
+                    output=out_path,
+                    prompt=load_prompt(),
+                    strategy=strategy,
+                    settings=GenerateSettings(),
+                    cache=store,
+                    on_record=progress,
+                    concurrency=concurrency or (1 if backend.startswith("local/") else 8),
+                )
             finally:
                 await engine.aclose()
 
@@ -143,18 +168,19 @@ def eval_(
 
     spec = load_suite(suite)
     gold = load_gold(spec.gold)
-    scores = {}
-    facts = {}
+    scores: dict[str, CorpusScore] = {}
+    facts: dict[str, Mapping[str, object]] = {}
     for entry in spec.entries:
         err.print(f"running {entry.name} on {spec.gold} ...")
         run = load_run(run_entry(entry, spec, runs_dir, limit=limit))
         scores[entry.name] = score_records(run.records, gold, only=run_articles(run))
-        facts[entry.name] = run.info["summary"]  # pyright: ignore[reportArgumentType]
-    md = markdown_report(scores, facts, title=f"Evaluation: {spec.name}")  # pyright: ignore[reportArgumentType]
+        facts[entry.name] = cast("Mapping[str, object]", run.info["summary"])
+    md = markdown_report(scores, facts, title=f"Evaluation: {spec.name}")
     reports_dir.mkdir(parents=True, exist_ok=True)
     (reports_dir / f"{spec.name}.md").write_text(md, encoding="utf-8")
-    (reports_dir / f"{spec.name}.json").write_text(json.dumps(json_report(scores), indent=1),
-                                                   encoding="utf-8")
+    (reports_dir / f"{spec.name}.json").write_text(
+        json.dumps(json_report(scores), indent=1), encoding="utf-8"
+    )
     print(md)
 
 
@@ -171,8 +197,7 @@ def score(
     from extractor.harness import read_predictions, score_records
     from extractor.report import json_report, markdown_report
 
-    result = score_records(read_predictions(predictions), load_gold(gold),
-                           ci_resamples=resamples)
+    result = score_records(read_predictions(predictions), load_gold(gold), ci_resamples=resamples)
     name = predictions.parent.name or predictions.stem
     if fmt == "json":
         print(json.dumps(json_report({name: result}), indent=1))
@@ -201,10 +226,18 @@ def compare(
     loaded = [load_run(r) for r in runs]
     scores = {r.path.name: score_records(r.records, gs, only=run_articles(r)) for r in loaded}
     level, field, tier = key.split("/")
-    comps = list(compare_all(scores, level=Level(level), field=Field(field), tier=Tier(tier),
-                             rounds=rounds, resamples=rounds))
-    facts = {r.path.name: r.info["summary"] for r in loaded}
-    md = markdown_report(scores, facts, comps, title="Comparison")  # pyright: ignore[reportArgumentType]
+    comps = list(
+        compare_all(
+            scores,
+            level=Level(level),
+            field=Field(field),
+            tier=Tier(tier),
+            rounds=rounds,
+            resamples=rounds,
+        )
+    )
+    facts = {r.path.name: cast("Mapping[str, object]", r.info["summary"]) for r in loaded}
+    md = markdown_report(scores, facts, comps, title="Comparison")
     if output:
         output.write_text(md, encoding="utf-8")
     print(md)
@@ -216,8 +249,9 @@ def check(
     suite: Annotated[Path, typer.Argument()] = DEFAULT_SUITE,
     runs_dir: Annotated[Path, typer.Option()] = Path("eval/runs"),
 ) -> None:
-    """CI: re-score the committed runs of a suite (no model calls); fail if stale or below
-    threshold.
+    """CI: re-score the committed runs of a suite (no model calls).
+
+    Fails when a run is stale or a field is below the suite's threshold.
     """
     from extractor.gold import load_gold
     from extractor.harness import (
@@ -232,20 +266,20 @@ def check(
     spec = load_suite(suite)
     gold = load_gold(spec.gold)
     problems: list[str] = []
-    scores = {}
-    facts = {}
+    scores: dict[str, CorpusScore] = {}
+    facts: dict[str, Mapping[str, object]] = {}
     for entry in spec.entries:
         path = runs_dir / f"{spec.name}__{entry.name}"
         run = load_run(path)
         problems += [f"{path}: stale: {why}" for why in staleness(run.info, gold)]
         result = score_records(run.records, gold, only=run_articles(run))
         scores[entry.name] = result
-        facts[entry.name] = run.info["summary"]
+        facts[entry.name] = cast("Mapping[str, object]", run.info["summary"])
         for key, minimum in spec.thresholds.items():
             got = result.results[key].f1
             if got < minimum:
                 problems.append(f"{path}: {key} F1 {got:.3f} is below the threshold {minimum}")
-    print(markdown_report(scores, facts, title=f"Canonical runs: {spec.name}"))  # pyright: ignore[reportArgumentType]
+    print(markdown_report(scores, facts, title=f"Canonical runs: {spec.name}"))
     if problems:
         for p in problems:
             err.print(f"[red]FAIL[/red] {p}", highlight=False, soft_wrap=True)
@@ -261,8 +295,10 @@ def gold_validate(directory: Annotated[Path, typer.Argument()] = Path("gold/v1")
     gs = load_gold(directory)
     events = sum(len(d.events) for d in gs.documents.values())
     counts = sum(len(e.counts) for d in gs.documents.values() for e in d.events)
-    print(f"ok: {len(gs.articles)} articles, {events} events, {counts} counts, "
-          f"sha256 {gs.sha256[:12]}")
+    print(
+        f"ok: {len(gs.articles)} articles, {events} events, {counts} counts, "
+        f"sha256 {gs.sha256[:12]}"
+    )
 
 
 @models_app.command("list")
@@ -272,8 +308,10 @@ def models_list() -> None:
 
     for spec in MODELS.values():
         state = "pulled" if is_pulled(spec) else "not pulled"
-        print(f"{spec.name}\t{spec.size / 1e6:.0f} MB\t{spec.licence}\t{spec.base_model}\t"
-              f"{spec.source.describe()}\t{state}")
+        print(
+            f"{spec.name}\t{spec.size / 1e6:.0f} MB\t{spec.licence}\t{spec.base_model}\t"
+            f"{spec.source.describe()}\t{state}"
+        )
 
 
 @models_app.command("pull")
@@ -296,8 +334,9 @@ def models_path(name: str) -> None:
 
 @app.command()
 @friendly
-def serve(name: Annotated[str, typer.Argument()] = "qwen2.5-coder-1.5b",
-          port: int = 0, threads: int = 0) -> None:
+def serve(
+    name: Annotated[str, typer.Argument()] = "qwen2.5-coder-1.5b", port: int = 0, threads: int = 0
+) -> None:
     """Run the embedded llama.cpp server in the foreground; other commands reuse it."""
     from extractor.backends.local import LlamaServer, state_path, write_state
     from extractor.backends.models import get_model
@@ -306,7 +345,11 @@ def serve(name: Annotated[str, typer.Argument()] = "qwen2.5-coder-1.5b",
     write_state(server)
     print(f"serving {name} at {server.base_url} (Ctrl-C to stop); log: {server.log_path}")
     print(f"use: --backend openai-compatible/{name}@{server.base_url}  or  --backend local/{name}")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
+    def _exit(*_: object) -> None:
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, _exit)
     try:
         assert server.process is not None
         server.process.wait()

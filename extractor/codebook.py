@@ -21,8 +21,8 @@ class EventType(StrEnum):
 
 
 EVENT_TYPE_DEFINITIONS: dict[EventType, str] = {
-    EventType.BATTLES: "violent interaction between two organised armed groups (clashes, capture of "
-    "territory by force)",
+    EventType.BATTLES: "violent interaction between two organised armed groups (clashes, "
+    "capture of territory by force)",
     EventType.EXPLOSIONS_REMOTE_VIOLENCE: "one-sided violence at a distance: air or drone strikes, "
     "shelling, missiles, bombs, IEDs, suicide attacks, chemical weapons",
     EventType.VIOLENCE_AGAINST_CIVILIANS: "an organised armed group deliberately attacks unarmed "
@@ -96,13 +96,15 @@ SUB_EVENT_PARENT: dict[SubEventType, EventType] = {
 
 SUB_EVENT_DEFINITIONS: dict[SubEventType, str] = {
     _S.ARMED_CLASH: "armed organised groups fight each other and territory does not change hands",
-    _S.GOVERNMENT_REGAINS_TERRITORY: "government forces or their affiliates retake territory by force",
+    _S.GOVERNMENT_REGAINS_TERRITORY: "government forces or their affiliates retake territory "
+    "by force",
     _S.NON_STATE_ACTOR_OVERTAKES_TERRITORY: "a non-state group takes territory by force",
     _S.CHEMICAL_WEAPON: "use of chemical weapons",
     _S.AIR_DRONE_STRIKE: "air or drone strike",
     _S.SUICIDE_BOMB: "suicide bombing or suicide vehicle attack",
     _S.SHELLING_ARTILLERY_MISSILE: "shelling, artillery, mortar, rocket or missile attack",
-    _S.REMOTE_EXPLOSIVE_LANDMINE_IED: "IED, car bomb, landmine or other remotely detonated explosive",
+    _S.REMOTE_EXPLOSIVE_LANDMINE_IED: "IED, car bomb, landmine or other remotely detonated "
+    "explosive",
     _S.GRENADE: "grenade attack",
     _S.SEXUAL_VIOLENCE: "sexual violence against civilians",
     _S.ATTACK: "armed group attacks, kills or massacres civilians",
@@ -166,8 +168,8 @@ ACTOR_TYPE_DEFINITIONS: dict[ActorType, str] = {
     "own country",
     ActorType.REBEL_GROUP: "an armed group fighting to overthrow or secede from a government, "
     "including jihadist groups such as ISIL or HTS",
-    ActorType.POLITICAL_MILITIA: "an armed group serving a political elite, not aiming to topple the "
-    "state",
+    ActorType.POLITICAL_MILITIA: "an armed group serving a political elite, not aiming to "
+    "topple the state",
     ActorType.IDENTITY_MILITIA: "an armed group organised around an ethnic, religious or tribal "
     "identity",
     ActorType.EXTERNAL_FORCES: "a foreign state's forces or a multinational coalition operating "

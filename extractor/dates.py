@@ -1,5 +1,6 @@
-"""Resolve the date words of an event ("on Wednesday", "Jan. 8", "since the end of April") to an
-ISO interval against the article's publication date. Deterministic; the model never computes dates.
+"""Resolve the date words of an event to an ISO interval against the publication date.
+
+"on Wednesday", "Jan. 8", "since the end of April"... Deterministic; the model never computes dates.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from extractor.codebook import DatePrecision
 from extractor.schema import EventDate
 
 _WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
-_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
-_MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
-_MONTHS["sept"] = 9
+_MONTHS = {
+    **{name.lower(): i for i, name in enumerate(calendar.month_name) if name},
+    **{name.lower(): i for i, name in enumerate(calendar.month_abbr) if name},
+    "sept": 9,
+}
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 
 _DAY_MONTH = re.compile(

@@ -23,7 +23,7 @@ from extractor.dates import resolve
 from extractor.errors import ExtractionFailed
 from extractor.grounding import ground, grounding_errors
 from extractor.prompts import DEFAULT_PROMPT, Prompt, load_prompt
-from extractor.schema import SCHEMA_VERSION, Article, ArticleExtraction, Diagnostic
+from extractor.schema import SCHEMA_VERSION, Article, ArticleExtraction, Diagnostic, Event
 from extractor.strategies import StrategyName, merge_events, plan
 
 logger = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ async def extract_article(
         schema_sha256=schema_sha256(),
         strategy=strategy,
     )
-    events = []
+    events: list[Event] = []
     diagnostics: list[Diagnostic] = []
     usage = UsageRecord()
     last_error: str | None = None

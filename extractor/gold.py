@@ -12,6 +12,7 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from pydantic import ValidationError
 
@@ -90,10 +91,13 @@ def load_aliases(path: Path) -> dict[str, list[str]]:
     if not isinstance(table, dict):
         raise GoldDataError(f"{path}: [aliases] must be a table")
     out: dict[str, list[str]] = {}
-    for key, variants in table.items():  # pyright: ignore[reportUnknownVariableType]
-        if not isinstance(variants, list) or not all(isinstance(v, str) for v in variants):  # pyright: ignore[reportUnknownVariableType]
+    for key, variants in cast("dict[str, object]", table).items():
+        if not isinstance(variants, list):
             raise GoldDataError(f"{path}: aliases.{key} must be a list of strings")
-        out[str(key)] = [str(v) for v in variants]  # pyright: ignore[reportUnknownVariableType]
+        items = cast("list[object]", variants)
+        if not all(isinstance(v, str) for v in items):
+            raise GoldDataError(f"{path}: aliases.{key} must be a list of strings")
+        out[key] = [str(v) for v in items]
     return out
 
 
@@ -109,15 +113,19 @@ def _check_items(where: str, text: str, event: Event, entities: Mapping[str, str
         elif text[item.span.start : item.span.end] != item.evidence:
             found = text.find(item.evidence)
             hint = f" (quote found at {found})" if found >= 0 else " (quote not in the article)"
-            problems.append(f"{where}.{name}: span {item.span.start}-{item.span.end} does not "
-                            f"hold the evidence{hint}")
+            problems.append(
+                f"{where}.{name}: span {item.span.start}-{item.span.end} does not "
+                f"hold the evidence{hint}"
+            )
     for kind, group in (("place", event.places), ("actor", event.actors)):
         for i, it in enumerate(group):
             if it.entity is None:
                 problems.append(f"{where}.{kind}s[{i}]: entity missing")
             elif entities.get(it.entity) != kind:
-                problems.append(f"{where}.{kind}s[{i}]: entity {it.entity!r} is not an {kind} "
-                                "entity of this article")
+                problems.append(
+                    f"{where}.{kind}s[{i}]: entity {it.entity!r} is not an {kind} "
+                    "entity of this article"
+                )
     return problems
 
 
@@ -146,8 +154,9 @@ def load_gold(directory: Path | str, *, strict: bool = True) -> GoldSet:
         if not isinstance(licence, str) or not licence.strip():
             problems.append(f"{where}: field licence: every article needs a licence")
         try:
-            article = Article.model_validate({k: row.get(k) for k in (
-                "id", "text", "published", "title", "publisher", "url")})
+            article = Article.model_validate(
+                {k: row.get(k) for k in ("id", "text", "published", "title", "publisher", "url")}
+            )
         except ValidationError as exc:
             problems += _field_errors(where, exc)
             continue
@@ -156,8 +165,9 @@ def load_gold(directory: Path | str, *, strict: bool = True) -> GoldSet:
             continue
         texts[article.id] = article.text
         source = row.get("source")
-        articles.append(GoldArticle(article, str(licence or ""),
-                                    source if isinstance(source, str) else None))
+        articles.append(
+            GoldArticle(article, str(licence or ""), source if isinstance(source, str) else None)
+        )
     documents: dict[str, GoldDocument] = {}
     event_ids: set[str] = set()
     for n, row in _read_jsonl(ev_path, problems):
@@ -195,8 +205,9 @@ def load_gold(directory: Path | str, *, strict: bool = True) -> GoldSet:
         problems.append(str(exc))
         aliases = {}
     if problems and (strict or not documents):
-        raise GoldDataError(f"{len(problems)} problem(s) in gold set {root}:\n" + "\n".join(
-            problems))
+        raise GoldDataError(
+            f"{len(problems)} problem(s) in gold set {root}:\n" + "\n".join(problems)
+        )
     digest = hashlib.sha256()
     for path in (art_path, ev_path, alias_path):
         if path.exists():

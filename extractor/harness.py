@@ -20,6 +20,7 @@ import subprocess
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from extractor.backends import GenerateSettings, get_backend
 from extractor.errors import ConfigError, InputError
@@ -27,7 +28,7 @@ from extractor.extract import ExtractionRecord, schema_sha256
 from extractor.gold import GoldSet, load_gold
 from extractor.prompts import DEFAULT_PROMPT, load_prompt
 from extractor.runner import ResponseCache, run_batch
-from extractor.schema import ArticleExtraction
+from extractor.schema import ArticleExtraction, GoldDocument
 from extractor.scoring import CorpusScore, score_documents
 from extractor.strategies import STRATEGIES, StrategyName
 
@@ -78,17 +79,26 @@ def load_suite(path: Path) -> Suite:
     if not entries:
         raise ConfigError(f"{path}: no [[systems]]")
     gold = (path.parent / data.get("gold", "../../gold/v1")).resolve()
-    return Suite(name=path.stem, gold=gold, entries=entries,
-                 prompt=data.get("prompt", DEFAULT_PROMPT),
-                 thresholds={str(k): float(v) for k, v in data.get("thresholds", {}).items()},
-                 limit=data.get("limit"))
+    return Suite(
+        name=path.stem,
+        gold=gold,
+        entries=entries,
+        prompt=data.get("prompt", DEFAULT_PROMPT),
+        thresholds={str(k): float(v) for k, v in data.get("thresholds", {}).items()},
+        limit=data.get("limit"),
+    )
 
 
 def git_commit() -> str | None:
     """The current commit, if we are in a git checkout."""
     try:
-        done = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                              check=False, cwd=Path(__file__).parent)
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=Path(__file__).parent,
+        )
     except OSError:
         return None
     return done.stdout.strip() or None
@@ -116,8 +126,13 @@ def read_predictions(path: Path) -> list[ExtractionRecord]:
     return records
 
 
-def score_records(records: list[ExtractionRecord], gold: GoldSet, *,
-                  ci_resamples: int = 1000, only: list[str] | None = None) -> CorpusScore:
+def score_records(
+    records: list[ExtractionRecord],
+    gold: GoldSet,
+    *,
+    ci_resamples: int = 1000,
+    only: list[str] | None = None,
+) -> CorpusScore:
     """Score records against a gold set; a missing or failed article counts as empty.
 
     Args:
@@ -129,7 +144,7 @@ def score_records(records: list[ExtractionRecord], gold: GoldSet, *,
     by_id = {r.id: r for r in records}
     keep = set(only) if only is not None else None
     preds: list[ArticleExtraction | None] = []
-    golds = []
+    golds: list[GoldDocument] = []
     for ga, doc in gold.pairs():
         if keep is not None and ga.article.id not in keep:
             continue
@@ -149,7 +164,10 @@ def summarise_run(records: list[ExtractionRecord]) -> dict[str, object]:
         "median_latency_s": round(statistics.median(latencies), 2) if latencies else None,
         "median_tokens": statistics.median(tokens) if tokens else None,
         "median_completion_tokens": statistics.median(
-            [r.meta.usage.completion_tokens for r in records]) if records else None,
+            [r.meta.usage.completion_tokens for r in records]
+        )
+        if records
+        else None,
         "prompt_tokens": sum(r.meta.usage.prompt_tokens for r in records),
         "completion_tokens": sum(r.meta.usage.completion_tokens for r in records),
         "requests": sum(r.meta.requests for r in records),
@@ -157,8 +175,14 @@ def summarise_run(records: list[ExtractionRecord]) -> dict[str, object]:
     }
 
 
-def run_entry(entry: SuiteEntry, suite: Suite, runs_dir: Path, *, limit: int | None = None,
-              settings: GenerateSettings | None = None) -> Path:
+def run_entry(
+    entry: SuiteEntry,
+    suite: Suite,
+    runs_dir: Path,
+    *,
+    limit: int | None = None,
+    settings: GenerateSettings | None = None,
+) -> Path:
     """Run one system over the gold set into ``runs_dir/<suite>__<name>/`` (resumable).
 
     Returns:
@@ -172,7 +196,9 @@ def run_entry(entry: SuiteEntry, suite: Suite, runs_dir: Path, *, limit: int | N
     if old_info.exists():
         why = staleness(json.loads(old_info.read_text(encoding="utf-8")), gold)
         if why:  # never mix predictions of two prompts/models in one run: start afresh
-            aside = run_dir.with_name(f"{run_dir.name}.stale-{int(dt.datetime.now(dt.UTC).timestamp())}")
+            aside = run_dir.with_name(
+                f"{run_dir.name}.stale-{int(dt.datetime.now(dt.UTC).timestamp())}"
+            )
             run_dir.rename(aside)
             logger.warning("%s is stale (%s); moved to %s", run_dir, "; ".join(why), aside)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -183,10 +209,16 @@ def run_entry(entry: SuiteEntry, suite: Suite, runs_dir: Path, *, limit: int | N
 
     async def go() -> None:
         try:
-            await run_batch(articles, backend, output=run_dir / "predictions.jsonl",
-                            prompt=prompt, strategy=entry.strategy, settings=settings,
-                            concurrency=1 if entry.backend.startswith("local/") else 8,
-                            cache=cache)
+            await run_batch(
+                articles,
+                backend,
+                output=run_dir / "predictions.jsonl",
+                prompt=prompt,
+                strategy=entry.strategy,
+                settings=settings,
+                concurrency=1 if entry.backend.startswith("local/") else 8,
+                cache=cache,
+            )
         finally:
             await backend.aclose()
 
@@ -204,8 +236,11 @@ def run_entry(entry: SuiteEntry, suite: Suite, runs_dir: Path, *, limit: int | N
         "prompt_id": prompt.id,
         "prompt_sha256": prompt.sha256,
         "schema_sha256": schema_sha256(),
-        "gold": str(suite.gold.relative_to(Path.cwd()) if suite.gold.is_relative_to(Path.cwd())
-                    else suite.gold),
+        "gold": str(
+            suite.gold.relative_to(Path.cwd())
+            if suite.gold.is_relative_to(Path.cwd())
+            else suite.gold
+        ),
         "gold_sha256": gold.sha256,
         "articles": [a.id for a in articles],
         "article_sha256": {a.id: text_sha256(a.text) for a in articles},
@@ -269,18 +304,19 @@ def staleness(info: dict[str, object], gold: GoldSet) -> list[str]:
         reasons.append(f"prompt {prompt.id} changed since the run")
     if info.get("schema_sha256") != schema_sha256():
         reasons.append("schema changed since the run")
-    backend = info.get("backend")
-    model_sha = backend.get("model_sha256") if isinstance(backend, dict) else None
-    if isinstance(backend, dict) and str(backend.get("backend", "")).startswith("local/"):  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
-        from extractor.backends.models import get_model
+    raw_backend = info.get("backend")
+    backend = cast("dict[str, object]", raw_backend) if isinstance(raw_backend, dict) else {}
+    if str(backend.get("backend", "")).startswith("local/"):
+        from extractor.backends.models import get_model  # noqa: PLC0415 - only for local runs
 
-        name = str(backend.get("model", ""))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
-        if model_sha != get_model(name).sha256:
+        name = str(backend.get("model", ""))
+        if backend.get("model_sha256") != get_model(name).sha256:
             reasons.append(f"model {name} changed since the run")
     texts = {ga.article.id: text_sha256(ga.article.text) for ga in gold.articles}
     recorded = info.get("article_sha256")
     if isinstance(recorded, dict):
-        changed = [k for k, v in recorded.items() if texts.get(str(k)) != v]  # pyright: ignore[reportUnknownVariableType]
+        pairs = cast("dict[str, object]", recorded).items()
+        changed = [k for k, v in pairs if texts.get(k) != v]
         if changed:
-            reasons.append(f"{len(changed)} article text(s) changed or left the gold set")  # pyright: ignore[reportUnknownArgumentType]
+            reasons.append(f"{len(changed)} article text(s) changed or left the gold set")
     return reasons

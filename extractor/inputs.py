@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any, cast
 
 from pydantic import ValidationError
 
@@ -30,8 +31,9 @@ def _read_text(path: Path) -> str:
         raise InputError(f"{path}: not UTF-8 (byte {exc.start}); convert it to UTF-8") from exc
 
 
-def _article(row: Mapping[str, object], where: str, *, text_col: str, id_col: str,
-             date_col: str) -> Article:
+def _article(
+    row: Mapping[str, object], where: str, *, text_col: str, id_col: str, date_col: str
+) -> Article:
     text = row.get(text_col)
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"{where}: field {text_col!r}: missing or empty text")
@@ -40,16 +42,22 @@ def _article(row: Mapping[str, object], where: str, *, text_col: str, id_col: st
         raise InputError(f"{where}: field {id_col!r}: missing id")
     published = row.get(date_col)
     try:
-        return Article(id=str(ident), text=text,
-                       published=dt.date.fromisoformat(str(published)[:10]) if published else None)
+        return Article(
+            id=str(ident),
+            text=text,
+            published=dt.date.fromisoformat(str(published)[:10]) if published else None,
+        )
     except (ValueError, ValidationError) as exc:
         raise InputError(f"{where}: field {date_col!r}: {exc}") from exc
 
 
-def read_articles(source: str, *, text_col: str = "text", id_col: str = "id",
-                  date_col: str = "published") -> Iterator[Article]:
-    """Yield the articles of one input: a file, a folder of .txt files, ``-`` for stdin, or a
-    ``datasets`` dataset saved on disk.
+def read_articles(
+    source: str, *, text_col: str = "text", id_col: str = "id", date_col: str = "published"
+) -> Iterator[Article]:
+    """Yield the articles of one input.
+
+    The input is a file, a folder of .txt files, ``-`` for stdin, or a ``datasets`` dataset saved
+    on disk.
 
     Raises:
         InputError: unreadable input, bad row, or unknown format; the message says where.
@@ -101,21 +109,21 @@ def read_articles(source: str, *, text_col: str = "text", id_col: str = "id",
     elif suffix == ".parquet":
         import pyarrow.parquet as pq
 
-        for n, row in enumerate(pq.read_table(path).to_pylist(), 1):
+        rows = cast("list[dict[str, object]]", pq.read_table(path).to_pylist())  # pyright: ignore[reportUnknownMemberType]
+        for n, row in enumerate(rows, 1):
             yield _article(row, f"{path}: row {n}", **kw)
     else:
-        raise InputError(f"{path}: unknown input format {suffix!r}; use .txt, .jsonl, .csv, "
-                         ".parquet, a folder, a saved dataset or -")
+        raise InputError(
+            f"{path}: unknown input format {suffix!r}; use .txt, .jsonl, .csv, "
+            ".parquet, a folder, a saved dataset or -"
+        )
 
 
 def _read_dataset(path: Path, **kw: str) -> Iterator[Article]:
-    from datasets import load_from_disk
+    from datasets import load_from_disk  # pyright: ignore[reportUnknownVariableType]
 
-    ds = load_from_disk(str(path))
-    if hasattr(ds, "keys"):  # a DatasetDict: take every split
-        splits = [ds[k] for k in ds.keys()]  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
-    else:
-        splits = [ds]
-    for split in splits:  # pyright: ignore[reportUnknownVariableType]
-        for n, row in enumerate(split, 1):  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
-            yield _article(row, f"{path}: row {n}", **kw)  # pyright: ignore[reportUnknownArgumentType]
+    ds: Any = load_from_disk(str(path))  # a Dataset, or a DatasetDict of splits
+    splits: list[Any] = [ds[k] for k in ds] if hasattr(ds, "keys") else [ds]
+    for split in splits:
+        for n, row in enumerate(split, 1):
+            yield _article(cast("dict[str, object]", row), f"{path}: row {n}", **kw)

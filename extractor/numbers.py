@@ -118,7 +118,7 @@ _PATTERN = re.compile(
     rf"(?P<qual>\b(?:{_QUAL})\s+)?"
     rf"(?:(?:between\s+(?P<blow>{_NUMBER})\s+and\s+(?P<bhigh>{_NUMBER}))"
     rf"|(?P<low>{_NUMBER})\s+to\s+(?P<high>{_NUMBER})(?=\W|$)"
-    rf"|(?P<dlow>{_DIGITS})\s*[-–]\s*(?P<dhigh>{_DIGITS})(?![\w-])"
+    rf"|(?P<dlow>{_DIGITS})\s*[-\u2013]\s*(?P<dhigh>{_DIGITS})(?![\w-])"
     rf"|(?P<exact>\b(?:{_EXACT_RE})\b)"
     rf"|(?P<vague>\b(?:{_VAGUE_RE})\b)"
     rf"|(?P<num>(?<![\w.]){_NUMBER}(?![\w]|\.\d)))",
@@ -145,7 +145,7 @@ def words_to_int(phrase: str) -> int | None:
     Returns:
         The integer, or None when the phrase is not a number.
     """
-    s = phrase.strip().lower().replace("–", "-")
+    s = phrase.strip().lower().replace("\u2013", "-")  # en dash
     m = re.fullmatch(rf"({_DIGITS})\s*(hundred|thousand|million|billion|k|m|mn|bn)?", s)
     if m:
         base = float(m.group(1).replace(",", ""))

@@ -31,8 +31,9 @@ def _ci(r: FieldResult) -> str:
     return "" if r.ci is None else f" [{r.ci.low:.2f}, {r.ci.high:.2f}]"
 
 
-def scores_table(runs: Mapping[str, CorpusScore], rows: Sequence[tuple[str, str]] = HEADLINE_ROWS
-                 ) -> str:
+def scores_table(
+    runs: Mapping[str, CorpusScore], rows: Sequence[tuple[str, str]] = HEADLINE_ROWS
+) -> str:
     """A Markdown table: one row per field and level, P/R/F1 (95% CI) per run."""
     names = list(runs)
     head = "| field | " + " | ".join(f"{n} P | {n} R | {n} F1 (95% CI)" for n in names) + " |"
@@ -54,24 +55,33 @@ def scores_table(runs: Mapping[str, CorpusScore], rows: Sequence[tuple[str, str]
 
 def run_facts_table(facts: Mapping[str, Mapping[str, object]]) -> str:
     """Cost and reliability per run: failures, medians of seconds and tokens per article."""
-    lines = ["| run | articles | failed | median s/article | median tokens/article | "
-             "completion tokens | dropped by grounding |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| run | articles | failed | median s/article | median tokens/article | "
+        "completion tokens | dropped by grounding |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, f in facts.items():
-        lines.append(f"| {name} | {f.get('articles')} | {f.get('failed')} | "
-                     f"{f.get('median_latency_s')} | {f.get('median_tokens')} | "
-                     f"{f.get('completion_tokens')} | {f.get('dropped_items')} |")
+        lines.append(
+            f"| {name} | {f.get('articles')} | {f.get('failed')} | "
+            f"{f.get('median_latency_s')} | {f.get('median_tokens')} | "
+            f"{f.get('completion_tokens')} | {f.get('dropped_items')} |"
+        )
     return "\n".join(lines)
 
 
 def comparison_table(comparisons: Sequence[Comparison]) -> str:
     """Pairwise differences with the paired bootstrap CI, AR p-value and Holm-adjusted p."""
-    lines = ["| score | A | B | F1 A | F1 B | δ (B−A) | 95% CI of δ | p (AR) | p (Holm) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| score | A | B | F1 A | F1 B | δ (B-A) | 95% CI of δ | p (AR) | p (Holm) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for c in comparisons:
         holm = "" if c.p_holm is None else f"{c.p_holm:.3f}"
-        lines.append(f"| {c.key} | {c.system_a} | {c.system_b} | {c.f1_a:.2f} | {c.f1_b:.2f} | "
-                     f"{c.delta:+.3f} | [{c.ci.low:+.3f}, {c.ci.high:+.3f}] | {c.p_value:.3f} | "
-                     f"{holm} |")
+        lines.append(
+            f"| {c.key} | {c.system_a} | {c.system_b} | {c.f1_a:.2f} | {c.f1_b:.2f} | "
+            f"{c.delta:+.3f} | [{c.ci.low:+.3f}, {c.ci.high:+.3f}] | {c.p_value:.3f} | "
+            f"{holm} |"
+        )
     return "\n".join(lines)
 
 
@@ -85,8 +95,10 @@ def lenient_matches(score: CorpusScore, limit: int = 50) -> str:
                 continue
             for m in fs.matches:
                 if m.rule in (Rule.SKELETON, Rule.CONTAINMENT):
-                    lines.append(f"| {doc.article_id[:18]} | {key.split('/')[1]} | "
-                                 f"{m.pred.label} | {m.gold.label} | {m.rule.value} |")
+                    lines.append(
+                        f"| {doc.article_id[:18]} | {key.split('/')[1]} | "
+                        f"{m.pred.label} | {m.gold.label} | {m.rule.value} |"
+                    )
     if not lines:
         return "No LENIENT-only matches."
     head = ["| article | field | predicted | gold | rule |", "|---|---|---|---|---|"]
@@ -94,37 +106,65 @@ def lenient_matches(score: CorpusScore, limit: int = 50) -> str:
     return "\n".join(head + lines[:limit]) + "".join(more)
 
 
-def markdown_report(runs: Mapping[str, CorpusScore],
-                    facts: Mapping[str, Mapping[str, object]] | None = None,
-                    comparisons: Sequence[Comparison] = (), title: str = "Evaluation") -> str:
+def markdown_report(
+    runs: Mapping[str, CorpusScore],
+    facts: Mapping[str, Mapping[str, object]] | None = None,
+    comparisons: Sequence[Comparison] = (),
+    title: str = "Evaluation",
+) -> str:
     """The whole Markdown report."""
-    parts = [f"# {title}", "", "Micro precision, recall and F1 on the gold set; 95% intervals "
-             "from a document-level bootstrap. Counts: kind and value must match (VALUE tier); "
-             "names: normalised, alias or consonant-skeleton match (LENIENT tier).", "",
-             scores_table(runs)]
+    parts = [
+        f"# {title}",
+        "",
+        "Micro precision, recall and F1 on the gold set; 95% intervals "
+        "from a document-level bootstrap. Counts: kind and value must match (VALUE tier); "
+        "names: normalised, alias or consonant-skeleton match (LENIENT tier).",
+        "",
+        scores_table(runs),
+    ]
     if facts:
         parts += ["", "## Cost and failures", "", run_facts_table(facts)]
     if comparisons:
         parts += ["", "## Paired comparisons", "", comparison_table(comparisons)]
     for name, score in runs.items():
-        extra = [f"event-type accuracy on aligned events: {_pct(score.event_type_accuracy)}",
-                 f"count qualifier accuracy (tolerant pairs): {_pct(score.qualifier_accuracy)}",
-                 f"failed outputs: {score.n_failed} of {score.n_documents}"]
-        parts += ["", f"## {name}", "", "; ".join(extra), "", "### LENIENT matches (audit)", "",
-                  lenient_matches(score)]
+        extra = [
+            f"event-type accuracy on aligned events: {_pct(score.event_type_accuracy)}",
+            f"count qualifier accuracy (tolerant pairs): {_pct(score.qualifier_accuracy)}",
+            f"failed outputs: {score.n_failed} of {score.n_documents}",
+        ]
+        parts += [
+            "",
+            f"## {name}",
+            "",
+            "; ".join(extra),
+            "",
+            "### LENIENT matches (audit)",
+            "",
+            lenient_matches(score),
+        ]
     return "\n".join(parts) + "\n"
 
 
-def json_report(runs: Mapping[str, CorpusScore], comparisons: Sequence[Comparison] = ()
-                ) -> dict[str, object]:
+def json_report(
+    runs: Mapping[str, CorpusScore], comparisons: Sequence[Comparison] = ()
+) -> dict[str, object]:
     """Per run, field and tier: precision, recall, F1, support, 95% CI; plus comparisons."""
     out: dict[str, object] = {}
     for name, score in runs.items():
         out[name] = {
-            "n_documents": score.n_documents, "n_failed": score.n_failed,
-            "results": {k: {"precision": r.precision, "recall": r.recall, "f1": r.f1,
-                            "support": r.support, "predicted": r.predicted, "tp": r.tp,
-                            "ci95": None if r.ci is None else [r.ci.low, r.ci.high]}
-                        for k, r in score.results.items()},
+            "n_documents": score.n_documents,
+            "n_failed": score.n_failed,
+            "results": {
+                k: {
+                    "precision": r.precision,
+                    "recall": r.recall,
+                    "f1": r.f1,
+                    "support": r.support,
+                    "predicted": r.predicted,
+                    "tp": r.tp,
+                    "ci95": None if r.ci is None else [r.ci.low, r.ci.high],
+                }
+                for k, r in score.results.items()
+            },
         }
     return {"runs": out, "comparisons": to_jsonable(list(comparisons))}

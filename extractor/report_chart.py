@@ -8,6 +8,10 @@ Example::
     write_chart({"qwen": score_a, "gpt": score_b}, Path("report.png"))
 """
 
+# matplotlib's stubs leave every ``**kwargs`` untyped, so each Axes/Figure method is "partially
+# unknown" to strict pyright; only that rule is relaxed, the rest of strict mode applies.
+# pyright: reportUnknownMemberType=false
+
 from __future__ import annotations
 
 import math
@@ -32,16 +36,16 @@ CHART_KEYS: tuple[str, ...] = (
     "L1/types/strict",
     "L1/all/headline",
 )
-"""The default fields: L1 actors, places, counts, dates, types and the micro total, headline tiers."""
+"""Default fields: L1 actors, places, counts, dates, types and the micro total, headline tiers."""
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies and in greyscale print.
 _COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 _LABELS = dict(HEADLINE_ROWS)
-_METRICS = ("precision", "recall", "F1")
+_METRICS = ("Precision", "Recall", "F1")
 
 
 def _label(key: str, support: int | None) -> str:
-    level, field, tier = (key.split("/") + ["", ""])[:3]
+    level, field, tier = [*key.split("/"), "", ""][:3]
     name = _LABELS.get(key, field)
     if level != "L1" and key not in _LABELS:
         name = f"{level} {name}"
@@ -50,10 +54,10 @@ def _label(key: str, support: int | None) -> str:
 
 
 def _value(r: FieldResult | None, metric: str) -> float:
-    # NaN draws no bar: precision is undefined when nothing was predicted, recall when gold is empty.
+    # NaN draws no bar: precision is undefined with no prediction, recall with empty gold.
     if r is None:
         return math.nan
-    v = {"precision": r.precision, "recall": r.recall, "F1": r.f1}[metric]
+    v = {"Precision": r.precision, "Recall": r.recall, "F1": r.f1}[metric]
     return math.nan if v is None else v
 
 
@@ -75,25 +79,36 @@ def _panel(
         ax.bar(xs, [0.0 if math.isnan(y) else y for y in ys], width * 0.92, color=colour)
         tops = list(ys)
         if metric == "F1":
-            lows, highs, cx, cy = [], [], [], []
-            for x, y, res in zip(xs, ys, results, strict=True):
+            whiskers: list[tuple[float, float, float, float]] = []  # x, y, below, above
+            for i, (x, y, res) in enumerate(zip(xs, ys, results, strict=True)):
                 if res is not None and res.ci is not None and not math.isnan(y):
-                    cx.append(x)
-                    cy.append(y)
-                    lows.append(max(0.0, y - res.ci.low))
-                    highs.append(max(0.0, res.ci.high - y))
-            if cx:
-                ax.errorbar(cx, cy, yerr=[lows, highs], fmt="none", ecolor="#222222",
-                            elinewidth=1.2, capsize=3)
-                ci_top = {x: y + h for x, y, h in zip(cx, cy, highs, strict=True)}
-                tops = [max(t, ci_top.get(x, t)) for x, t in zip(xs, ys, strict=True)]
+                    below, above = max(0.0, y - res.ci.low), max(0.0, res.ci.high - y)
+                    whiskers.append((x, y, below, above))
+                    tops[i] = y + above  # the value label goes above the whisker
+            if whiskers:
+                ax.errorbar(
+                    [w[0] for w in whiskers],
+                    [w[1] for w in whiskers],
+                    yerr=[[w[2] for w in whiskers], [w[3] for w in whiskers]],
+                    fmt="none",
+                    ecolor="#222222",
+                    elinewidth=1.2,
+                    capsize=3,
+                )
         if show_values:
             for x, y, top in zip(xs, ys, tops, strict=True):
                 text = "n/a" if math.isnan(y) else f"{y:.2f}"
                 base = 0.0 if math.isnan(y) else top
-                ax.text(x, base + 0.02, text, ha="center", va="bottom", fontsize=7.5,
-                        rotation=90 if n > 2 else 0, color="#333333")
-    ax.set_ylim(0, 1.22 if show_values else 1.05)
+                ax.text(
+                    x,
+                    base + 0.02,
+                    text,
+                    ha="center",
+                    va="bottom",
+                    fontsize=7.5,
+                    color="#333333",
+                )
+    ax.set_ylim(0, 1.14 if show_values else 1.05)
     ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
     ax.set_ylabel(metric, fontsize=11)
     ax.grid(axis="y", color="#dddddd", linewidth=0.8)
@@ -128,7 +143,7 @@ def write_chart(
     n = len(named)
     first = named[0][1].results
     labels = [_label(k, first[k].support if k in first else None) for k in keys]
-    # Width grows with the bars, so labels and value annotations never collide.
+    # Width grows with the bars: each bar stays ~0.4 in wide, enough for its "0.00" label.
     width = max(9.0, 1.6 + len(keys) * (0.55 + 0.42 * n))
     fig = Figure(figsize=(width, 9.0), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
@@ -138,13 +153,23 @@ def write_chart(
     bottom: Axes = axes[-1]
     bottom.set_xticks(range(len(keys)), labels, fontsize=9.5)
     bottom.set_xlim(-0.6, len(keys) - 0.4)
-    handles = [Patch(color=_COLOURS[i % len(_COLOURS)], label=name) for i, (name, _) in
-               enumerate(named)]
-    fig.legend(handles=handles, loc="outside upper center", ncols=min(n, 3), frameon=False,
-               fontsize=10)
+    handles = [
+        Patch(color=_COLOURS[i % len(_COLOURS)], label=name) for i, (name, _) in enumerate(named)
+    ]
+    # On the top panel, not the figure, so constrained layout keeps it clear of the title.
+    axes[0].legend(
+        handles=handles,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.02),
+        ncols=min(n, 4),
+        frameon=False,
+        fontsize=10,
+    )
     fig.suptitle(title, fontsize=14, fontweight="bold")
-    axes[-1].annotate("whiskers: 95% document-level bootstrap CI of F1; n = gold items",
-                      xy=(1.0, -0.42), xycoords="axes fraction", ha="right", fontsize=8.5,
-                      color="#555555")
+    fig.supxlabel(
+        "Whiskers: 95% document-level bootstrap CI of F1.  n: gold items.",
+        fontsize=9,
+        color="#555555",
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, format="png")

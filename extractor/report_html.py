@@ -130,7 +130,8 @@ td.best { font-weight: 700; }
 .swatch { padding: 0 4px; }
 section.article { border-top: 3px solid var(--line); margin-top: 32px; }
 .text { white-space: pre-wrap; background: var(--bg); border: 1px solid var(--line);
-  border-radius: 6px; padding: 12px 16px; line-height: 1.7; max-height: 32em; overflow-y: auto; resize: vertical; }
+  border-radius: 6px; padding: 12px 16px; line-height: 1.7; max-height: 32em; overflow-y: auto;
+  resize: vertical; }
 .runs { display: grid; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr)); gap: 16px;
   margin-top: 12px; }
 .panel { border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; min-width: 0; }
@@ -335,12 +336,17 @@ def _status_tags(
     return (" " + " ".join(tags)) if tags else ""
 
 
-_SAME_DAY = re.compile(r"(\d{4}-\d\d-\d\d)\.\.\1")
+_INTERVAL = re.compile(r"(\d{4}-\d\d-\d\d)\.\.(\d{4}-\d\d-\d\d)")
+
+
+def _interval(m: re.Match[str]) -> str:
+    return m[1] if m[1] == m[2] else f"{m[1]} &ndash; {m[2]}"
 
 
 def _label(text: str) -> str:
-    # Date intervals read better as "2019-08-07" or "2019-08-06 – 2019-08-07".
-    return _e(_SAME_DAY.sub(r"\1", text).replace("..", " – ") if ".." in text else text)
+    # Date intervals read better as "2019-08-07" or "2019-08-06 - 2019-08-07" (ISO dates only).
+    # <wbr> lets long snake_case codebook values (event types) wrap at their separators.
+    return _INTERVAL.sub(_interval, _e(text)).replace("_", "_<wbr>").replace("/", "/<wbr>")
 
 
 def _pills(labels: Iterable[str]) -> str:
@@ -368,13 +374,13 @@ def _item_rows(fs: FieldScore) -> list[str]:
         pair = f"{_label(m.pred.label)} → {_label(m.gold.label)}"
         rows.append(_row("tp", "TP", pair, f'<span class="how">{_e(how)}{via}</span>'))
     for (_, how), labels in same.items():
-        tag = "TP" if len(labels) == 1 else f"TP ×{len(labels)}"
+        tag = "TP" if len(labels) == 1 else f"TP &times;{len(labels)}"
         rows.append(_row("tp", tag, _pills(labels), f'<span class="how">{_e(how)}</span>'))
     if fs.ignored:
         rows.append(
             _row(
                 "opt",
-                "opt" if len(fs.ignored) == 1 else f"opt ×{len(fs.ignored)}",
+                "opt" if len(fs.ignored) == 1 else f"opt &times;{len(fs.ignored)}",
                 _pills(m.pred.label for m in fs.ignored),
                 '<span class="how">match optional gold: no credit, no penalty</span>',
             )
@@ -558,7 +564,9 @@ def render_html(
             f'<h2><a href="#art-{n}">{_e(aid)}</a></h2><p class="meta">{meta}</p>'
             f'{text_html}<div class="runs">{panels}</div></section>'
         )
-    gold_line = f"gold: {gold.path} · sha256 {gold.sha256[:12]} · {len(ids)} articles"
+    sha = f" · sha256 {gold.sha256[:12]}" if gold.sha256 else ""
+    plural = "" if len(ids) == 1 else "s"
+    gold_line = f"gold: {gold.path}{sha} · {len(ids)} article{plural}"
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -1,8 +1,10 @@
 """Batch runs: bounded concurrency, a response cache, and resumable append-only output.
 
-- Concurrency is bounded per run (a llama.cpp server serves one request at a time; a hosted API many).
-- The cache (SQLite) is keyed by backend, model, prompt sha256, schema sha256, strategy, settings and
-  article sha256: identical work is never paid for twice, and an unchanged eval makes no model call.
+- Concurrency is bounded per run (a llama.cpp server serves one request at a time; a hosted API
+  many).
+- The cache (SQLite) is keyed by backend, model, prompt sha256, schema sha256, strategy, settings
+  and article sha256: identical work is never paid for twice, and an unchanged eval makes no
+  model call.
 - Output is JSONL, one record per article, flushed as each finishes; on restart, ids already in the
   file are skipped, so an interrupted run resumes where it stopped and never duplicates a record.
 """
@@ -31,16 +33,21 @@ from extractor.strategies import StrategyName
 logger = logging.getLogger(__name__)
 
 
-def cache_key(backend: Backend, prompt: Prompt, strategy: str, settings: GenerateSettings,
-              article: Article) -> str:
+def cache_key(
+    backend: Backend, prompt: Prompt, strategy: str, settings: GenerateSettings, article: Article
+) -> str:
     """The identity of one unit of work; any change to what the model sees changes it."""
+    # the same model on another port is the same work: the URL is not part of the key
+    described = {k: v for k, v in backend.describe().items() if k != "base_url"}
     facts = {
-        "backend": backend.describe(), "prompt": prompt.sha256, "schema": schema_sha256(),
-        "strategy": strategy, "settings": dataclasses.asdict(settings),
+        "backend": described,
+        "prompt": prompt.sha256,
+        "schema": schema_sha256(),
+        "strategy": strategy,
+        "settings": dataclasses.asdict(settings),
         "article": hashlib.sha256(article.text.encode("utf-8")).hexdigest(),
         "published": article.published.isoformat() if article.published else None,
     }
-    facts["backend"].pop("base_url", None)  # the same model on another port is the same work
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode("utf-8")).hexdigest()
 
 
@@ -61,8 +68,9 @@ class ResponseCache:
     def put(self, key: str, record: ExtractionRecord) -> None:
         """Store a successful record."""
         with self._db:
-            self._db.execute("INSERT OR REPLACE INTO records VALUES (?, ?)",
-                             (key, record.model_dump_json()))
+            self._db.execute(
+                "INSERT OR REPLACE INTO records VALUES (?, ?)", (key, record.model_dump_json())
+            )
 
     def close(self) -> None:
         """Close the database."""
@@ -104,10 +112,18 @@ class RunStats:
     failed: int = 0
 
 
-async def run_batch(articles: Iterable[Article], backend: Backend, *, output: Path,
-                    prompt: Prompt, strategy: StrategyName, settings: GenerateSettings,
-                    concurrency: int = 1, cache: ResponseCache | None = None,
-                    on_record: Callable[[ExtractionRecord], None] | None = None) -> RunStats:
+async def run_batch(
+    articles: Iterable[Article],
+    backend: Backend,
+    *,
+    output: Path,
+    prompt: Prompt,
+    strategy: StrategyName,
+    settings: GenerateSettings,
+    concurrency: int = 1,
+    cache: ResponseCache | None = None,
+    on_record: Callable[[ExtractionRecord], None] | None = None,
+) -> RunStats:
     """Extract every article not yet in ``output`` and append its record.
 
     Raises:
@@ -134,13 +150,18 @@ async def run_batch(articles: Iterable[Article], backend: Backend, *, output: Pa
             key = cache_key(backend, prompt, strategy, settings, article)
             record = cache.get(key) if cache else None
             if record is not None:
-                record = record.model_copy(update={
-                    "id": article.id, "meta": record.meta.model_copy(update={"cached": True})})
+                record = record.model_copy(
+                    update={
+                        "id": article.id,
+                        "meta": record.meta.model_copy(update={"cached": True}),
+                    }
+                )
                 stats.cached += 1
             else:
                 async with sem:
-                    record = await extract_article(article, backend, strategy=strategy,
-                                                   prompt=prompt, settings=settings)
+                    record = await extract_article(
+                        article, backend, strategy=strategy, prompt=prompt, settings=settings
+                    )
                 if cache and record.error is None:
                     cache.put(key, record)
             async with lock:

@@ -50,7 +50,7 @@ class Span(Strict):
     end: int = Field(ge=0)
     """Offset one past the last character."""
     match: Literal["exact", "normalised", "fuzzy"] = "exact"
-    """How the quote was found: byte-exact, after whitespace/quote-mark folding, or approximately."""
+    """How the quote was found: exactly, after whitespace/quote-mark folding, or approximately."""
 
 
 class Place(Strict):

@@ -50,7 +50,7 @@ _EVENT_WORDS = re.compile(
 
 
 def worth_asking(sentence: str) -> bool:
-    """Cheap filter: could this sentence hold an event? (It costs a model call if so.)"""
+    """Cheap filter: could this sentence hold an event? Each yes costs a model call."""
     return bool(_EVENT_WORDS.search(sentence) or re.search(r"\d", sentence))
 
 

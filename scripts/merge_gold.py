@@ -21,8 +21,10 @@ def main() -> None:
                 if rec["article_id"] in staged:
                     raise SystemExit(f"{path}: duplicate gold for {rec['article_id']}")
                 staged[rec["article_id"]] = json.dumps(rec, ensure_ascii=False)
-    order = [json.loads(line)["id"] for line in
-             (ROOT / "v1" / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
+    order = [
+        json.loads(line)["id"]
+        for line in (ROOT / "v1" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     missing = [a for a in order if a not in staged]
     if missing:
         raise SystemExit(f"no gold for: {missing}")

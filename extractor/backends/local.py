@@ -2,9 +2,9 @@
 
 ``local/NAME`` pulls the named model (verified), starts ``python -m llama_cpp.server`` on a free
 loopback port, waits until it answers, and talks to it through the same openai + instructor path as
-any hosted model. A server started by ``extractor serve`` is found through its state file and reused;
-a server we started is stopped when the backend closes, at interpreter exit, and (through the
-kernel's parent-death signal) even when our process is killed.
+any hosted model. A server started by ``extractor serve`` is found through its state file and
+reused; a server we started is stopped when the backend closes, at interpreter exit, and
+(through the kernel's parent-death signal) even when our process is killed.
 """
 
 from __future__ import annotations

@@ -114,7 +114,7 @@ class HuggingFaceFile:
 
     def fetch(self, workdir: Path, sink: _HashingWriter) -> None:
         """Download through huggingface_hub, then stream the file into the sink."""
-        from huggingface_hub import hf_hub_download
+        from huggingface_hub import hf_hub_download  # pyright: ignore[reportUnknownVariableType]
 
         try:
             local = hf_hub_download(self.repo, self.filename, cache_dir=str(workdir))

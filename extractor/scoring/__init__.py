@@ -3,12 +3,17 @@
 Public API::
 
     score_document(pred, gold, aliases=None, *, details=True) -> DocumentScore
-    score_documents(preds, golds, aliases=None, *, details=True, ci_resamples=0, seed=0)
-        -> CorpusScore
+    score_documents(preds, golds, aliases=None, *, details=True, ci_resamples=0,
+                    confidence=0.95, seed=0) -> CorpusScore
     compare(a, b, *, level=Level.L1, field=Field.ALL, tier=Tier.HEADLINE, rounds=10_000,
             resamples=10_000, confidence=0.95, seed=0, names=("A", "B")) -> Comparison
     compare_all(systems, **same_options) -> tuple[Comparison, ...]      # Holm-adjusted
     to_jsonable(result) -> JSON-ready dicts and lists
+
+Lower level, on per-document (tp, fp, fn) arrays such as ``CorpusScore.counts(...)``:
+``bootstrap_f1``, ``bootstrap_f1_many``, ``approximate_randomization``, ``paired_bootstrap``,
+``holm``; on one document and field: ``BagScorer`` (the ``Scorer`` protocol); on names: ``norm``,
+``skeleton``.
 
 ``pred`` is an ``ArticleExtraction``, or None for a failed or invalid output (scored as an empty
 prediction and counted in ``CorpusScore.failure_rate``, never dropped). ``aliases`` is the project
@@ -245,6 +250,11 @@ def score_documents(
 
     Raises:
         ValueError: When ``preds`` and ``golds`` differ in length.
+
+    Note:
+        Cyclic garbage collection is paused while the documents are scored and restored after:
+        the scorer allocates millions of small acyclic objects, and collection passes over them
+        cost about a third of the run time on 10,000 documents.
     """
     if len(preds) != len(golds):
         raise ValueError(f"{len(preds)} outputs for {len(golds)} gold documents")

@@ -15,16 +15,31 @@ from typing import Any
 from werkzeug import Request, Response
 
 
-def completion(content: str, *, prompt_tokens: int = 100, completion_tokens: int = 20,
-               finish_reason: str = "stop") -> dict[str, Any]:
+def completion(
+    content: str,
+    *,
+    prompt_tokens: int = 100,
+    completion_tokens: int = 20,
+    finish_reason: str = "stop",
+) -> dict[str, Any]:
     """A chat.completion body as an OpenAI-compatible server returns it."""
     return {
-        "id": "chatcmpl-replay", "object": "chat.completion", "created": 1_700_000_000,
+        "id": "chatcmpl-replay",
+        "object": "chat.completion",
+        "created": 1_700_000_000,
         "model": "replay",
-        "choices": [{"index": 0, "finish_reason": finish_reason,
-                     "message": {"role": "assistant", "content": content}}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens},
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": finish_reason,
+                "message": {"role": "assistant", "content": content},
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
     }
 
 
@@ -34,8 +49,9 @@ Reply = Callable[[dict[str, Any]], Response]
 def ok(content: str | dict[str, Any], **kw: Any) -> Reply:
     """Reply with a completion whose content is this JSON (or text)."""
     text = content if isinstance(content, str) else json.dumps(content)
-    return lambda _req: Response(json.dumps(completion(text, **kw)), 200,
-                                 content_type="application/json")
+    return lambda _req: Response(
+        json.dumps(completion(text, **kw)), 200, content_type="application/json"
+    )
 
 
 def status(code: int, retry_after: str | None = None) -> Reply:
@@ -47,9 +63,11 @@ def status(code: int, retry_after: str | None = None) -> Reply:
 
 def slow(seconds: float, then: Reply) -> Reply:
     """Wait, then reply (for timeouts)."""
+
     def reply(req: dict[str, Any]) -> Response:
         time.sleep(seconds)
         return then(req)
+
     return reply
 
 

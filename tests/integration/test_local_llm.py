@@ -31,7 +31,7 @@ def _assert_grounded(extraction: ArticleExtraction, text: str) -> None:
     for event in extraction.events:
         for item in [event, *event.places, *event.actors, *event.counts]:
             assert item.span is not None, item
-            assert text[item.span.start:item.span.end] == item.evidence
+            assert text[item.span.start : item.span.end] == item.evidence
         for c in event.counts:  # no invented number survives grounding
             assert supports_value(c.evidence, c.value, c.upper) is not None, c
         for p in event.places:
@@ -48,8 +48,9 @@ def test_smollm2_plumbing_start_extract_validate_stop(seed_text: str) -> None:
 
         async def go() -> None:
             try:
-                record = await extract_article(Article(id="seed-s3", text=text), backend,
-                                               strategy="whole")
+                record = await extract_article(
+                    Article(id="seed-s3", text=text), backend, strategy="whole"
+                )
             finally:
                 await backend.aclose()
             assert record.meta.requests == 1 and record.meta.usage.prompt_tokens > 0
@@ -66,11 +67,13 @@ def test_smollm2_plumbing_start_extract_validate_stop(seed_text: str) -> None:
 
 def test_server_dies_with_its_parent() -> None:
     """A server started by a process that is killed does not outlive it (PR_SET_PDEATHSIG)."""
-    code = ("from extractor.backends.local import LlamaServer;"
-            "from extractor.backends.models import get_model;"
-            "s = LlamaServer.start(get_model('smollm2-135m'));"
-            "print(s.process.pid, flush=True);"
-            "import time; time.sleep(60)")
+    code = (
+        "from extractor.backends.local import LlamaServer;"
+        "from extractor.backends.models import get_model;"
+        "s = LlamaServer.start(get_model('smollm2-135m'));"
+        "print(s.process.pid, flush=True);"
+        "import time; time.sleep(60)"
+    )
     parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert parent.stdout is not None
     child = int(parent.stdout.readline())

@@ -22,27 +22,70 @@ from extractor.runner import ResponseCache, run_batch
 from extractor.schema import Article
 from tests.faults.replay import Script, ok, slow, status
 
-ARTICLE = ("Regime loyalists captured the town of Al-Zakat on Wednesday. "
-           "It said the clashes overnight killed 10 regime loyalists and 18 opposition fighters.")
-CAPTURE = {"events": [{"sub_event_type": "government_regains_territory", "date": "on Wednesday",
-                       "places": [{"name": "Al-Zakat", "kind": "town"}],
-                       "actors": [{"name": "Regime loyalists", "actor_type": "state_forces",
-                                   "role": "initiator"}], "counts": []}]}
-CLASH = {"events": [{"sub_event_type": "armed_clash", "date": "overnight", "places": [],
-                     "actors": [{"name": "opposition fighters", "actor_type": "rebel_group",
-                                 "role": "participant"}],
-                     "counts": [{"kind": "killed", "value": 10, "who": "regime loyalists"},
-                                {"kind": "killed", "value": 18, "who": "opposition fighters"}]}]}
-INVENTED = {"events": [{**CLASH["events"][0], "counts": [
-    {"kind": "killed", "value": 28, "who": "combatants"}]}]}
-WHOLE = {"events": [{
-    "evidence": "It said the clashes overnight killed 10 regime loyalists",
-    "event_type": "battles", "sub_event_type": "armed_clash", "summary": "overnight clashes",
-    "date": {"text": "overnight", "precision": "day"},
-    "counts": [{"evidence": "killed 10 regime loyalists", "kind": "killed", "value": 10,
-                "qualifier": "exact", "who": "regime loyalists"},
-               {"evidence": "killed 10 regime loyalists and 18 opposition fighters",
-                "kind": "killed", "value": 100000, "qualifier": "exact"}]}]}
+ARTICLE = (
+    "Regime loyalists captured the town of Al-Zakat on Wednesday. "
+    "It said the clashes overnight killed 10 regime loyalists and 18 opposition fighters."
+)
+CAPTURE = {
+    "events": [
+        {
+            "sub_event_type": "government_regains_territory",
+            "date": "on Wednesday",
+            "places": [{"name": "Al-Zakat", "kind": "town"}],
+            "actors": [
+                {"name": "Regime loyalists", "actor_type": "state_forces", "role": "initiator"}
+            ],
+            "counts": [],
+        }
+    ]
+}
+CLASH = {
+    "events": [
+        {
+            "sub_event_type": "armed_clash",
+            "date": "overnight",
+            "places": [],
+            "actors": [
+                {"name": "opposition fighters", "actor_type": "rebel_group", "role": "participant"}
+            ],
+            "counts": [
+                {"kind": "killed", "value": 10, "who": "regime loyalists"},
+                {"kind": "killed", "value": 18, "who": "opposition fighters"},
+            ],
+        }
+    ]
+}
+INVENTED = {
+    "events": [
+        {**CLASH["events"][0], "counts": [{"kind": "killed", "value": 28, "who": "combatants"}]}
+    ]
+}
+WHOLE = {
+    "events": [
+        {
+            "evidence": "It said the clashes overnight killed 10 regime loyalists",
+            "event_type": "battles",
+            "sub_event_type": "armed_clash",
+            "summary": "overnight clashes",
+            "date": {"text": "overnight", "precision": "day"},
+            "counts": [
+                {
+                    "evidence": "killed 10 regime loyalists",
+                    "kind": "killed",
+                    "value": 10,
+                    "qualifier": "exact",
+                    "who": "regime loyalists",
+                },
+                {
+                    "evidence": "killed 10 regime loyalists and 18 opposition fighters",
+                    "kind": "killed",
+                    "value": 100000,
+                    "qualifier": "exact",
+                },
+            ],
+        }
+    ]
+}
 
 
 def serve(httpserver: HTTPServer, script: Script) -> str:
@@ -57,9 +100,12 @@ def run(coro: Any) -> Any:
 async def _extract(url: str, strategy: str = "sentence", **settings: Any) -> ExtractionRecord:
     backend = get_backend(f"openai-compatible/replay@{url}")
     try:
-        return await extract_article(Article(id="a1", text=ARTICLE), backend,
-                                     strategy=strategy,  # type: ignore[arg-type]
-                                     settings=GenerateSettings(**settings))
+        return await extract_article(
+            Article(id="a1", text=ARTICLE),
+            backend,
+            strategy=strategy,  # type: ignore[arg-type]
+            settings=GenerateSettings(**settings),
+        )
     finally:
         await backend.aclose()
 
@@ -69,13 +115,15 @@ def test_sentence_strategy_end_to_end(httpserver: HTTPServer) -> None:
     record = run(_extract(serve(httpserver, script)))
     assert record.error is None and record.extraction is not None
     events = record.extraction.events
-    assert [e.sub_event_type.value for e in events] == ["government_regains_territory",
-                                                        "armed_clash"]
+    assert [e.sub_event_type.value for e in events] == [
+        "government_regains_territory",
+        "armed_clash",
+    ]
     assert [c.value for c in events[1].counts] == [10, 18]
     for e in events:  # every quote is the article's own words, at the computed span
         for item in [e, *e.places, *e.actors, *e.counts]:
             assert item.span is not None
-            assert ARTICLE[item.span.start:item.span.end] == item.evidence
+            assert ARTICLE[item.span.start : item.span.end] == item.evidence
     assert record.meta.requests == 2 and record.meta.attempts == 2
     assert record.meta.usage.prompt_tokens == 200 and record.meta.usage.completion_tokens == 40
     # llama.cpp's grammar: the schema travels in response_format
@@ -84,13 +132,16 @@ def test_sentence_strategy_end_to_end(httpserver: HTTPServer) -> None:
 
 
 def test_grounding_failure_is_reasked_with_a_precise_message(httpserver: HTTPServer) -> None:
-    script = Script([ok({"events": []})],
-                    by_focus={"captured": ok({"events": []})})
+    script = Script([ok({"events": []})], by_focus={"captured": ok({"events": []})})
     script.replies = [ok(INVENTED), ok(CLASH)]
     script.by_focus = {"captured": ok({"events": []})}
     # whole-article request: first reply invents 100000, the re-ask fixes it
-    script2 = Script([ok(WHOLE), ok({"events": [{**WHOLE["events"][0], "counts": WHOLE[
-        "events"][0]["counts"][:1]}]})])
+    script2 = Script(
+        [
+            ok(WHOLE),
+            ok({"events": [{**WHOLE["events"][0], "counts": WHOLE["events"][0]["counts"][:1]}]}),
+        ]
+    )
     record = run(_extract(serve(httpserver, script2), strategy="whole"))
     assert record.meta.attempts == 2
     reask = json.dumps(script2.requests[1]["messages"])
@@ -108,9 +159,14 @@ def test_when_retries_run_out_bad_items_are_dropped_and_listed(httpserver: HTTPS
     assert any("100000" in d.reason for d in record.extraction.diagnostics)
 
 
-@pytest.mark.parametrize("bad", ['{"events": [{"sub_event_type": "armed_cl',  # truncated JSON
-                                 '{"events": [{"sub_event_type": "picnic"}]}',  # breaks schema
-                                 "Sure! Here are the events:"])  # not JSON
+@pytest.mark.parametrize(
+    "bad",
+    [
+        '{"events": [{"sub_event_type": "armed_cl',  # truncated JSON
+        '{"events": [{"sub_event_type": "picnic"}]}',  # breaks schema
+        "Sure! Here are the events:",
+    ],
+)  # not JSON
 def test_unusable_replies_become_a_recorded_error(httpserver: HTTPServer, bad: str) -> None:
     record = run(_extract(serve(httpserver, Script([ok(bad)])), strategy="whole"))
     assert record.extraction is None
@@ -126,7 +182,7 @@ def test_429_with_retry_after_is_honoured(httpserver: HTTPServer) -> None:
 
 @pytest.mark.parametrize("fault", [status(500), status(503), status(429)])
 def test_persistent_server_errors_raise_backend_error(httpserver: HTTPServer, fault: Any) -> None:
-    with pytest.raises(BackendError, match="HTTP (500|503|429)"):
+    with pytest.raises(BackendError, match=r"HTTP (500|503|429)"):
         run(_extract(serve(httpserver, Script([fault])), strategy="whole"))
 
 
@@ -137,7 +193,7 @@ def test_timeout_raises_backend_error(httpserver: HTTPServer) -> None:
 
 
 def test_unreachable_server_names_the_url() -> None:
-    with pytest.raises(BackendError, match="cannot reach http://127.0.0.1:9/v1"):
+    with pytest.raises(BackendError, match=r"cannot reach http://127\.0\.0\.1:9/v1"):
         run(_extract("http://127.0.0.1:9/v1", strategy="whole"))
 
 
@@ -145,8 +201,9 @@ def _articles(n: int) -> list[Article]:
     return [Article(id=f"a{i}", text=ARTICLE) for i in range(n)]
 
 
-def test_runner_resumes_without_duplicates_and_cache_skips_work(httpserver: HTTPServer,
-                                                                tmp_path: Path) -> None:
+def test_runner_resumes_without_duplicates_and_cache_skips_work(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
     script = Script([ok(WHOLE)])
     url = serve(httpserver, script)
     out = tmp_path / "out.jsonl"
@@ -156,9 +213,16 @@ def test_runner_resumes_without_duplicates_and_cache_skips_work(httpserver: HTTP
     async def go(path: Path) -> Any:
         backend = get_backend(f"openai-compatible/replay@{url}")
         try:
-            return await run_batch(_articles(5), backend, output=path, prompt=load_prompt(),
-                                   strategy="whole", settings=GenerateSettings(max_retries=0),
-                                   concurrency=3, cache=cache)
+            return await run_batch(
+                _articles(5),
+                backend,
+                output=path,
+                prompt=load_prompt(),
+                strategy="whole",
+                settings=GenerateSettings(max_retries=0),
+                concurrency=3,
+                cache=cache,
+            )
         finally:
             await backend.aclose()
 
@@ -172,31 +236,48 @@ def test_runner_resumes_without_duplicates_and_cache_skips_work(httpserver: HTTP
     cache.close()
 
 
-def test_cli_extract_and_exit_codes(httpserver: HTTPServer, tmp_path: Path,
-                                    monkeypatch: pytest.MonkeyPatch,
-                                    caplog: pytest.LogCaptureFixture) -> None:
+def test_cli_extract_and_exit_codes(
+    httpserver: HTTPServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     secret = "sk-test-DO-NOT-LEAK-1234567890"
     monkeypatch.setenv("EXTRACTOR_API_KEY", secret)
-    script = Script([ok({"events": []})], by_focus={"captured": ok(CAPTURE), "clashes": ok(CLASH),
-                                                    "BROKEN": ok("not json")})
+    script = Script(
+        [ok({"events": []})],
+        by_focus={"captured": ok(CAPTURE), "clashes": ok(CLASH), "BROKEN": ok("not json")},
+    )
     url = serve(httpserver, script)
     src = tmp_path / "in.jsonl"
     src.write_text(json.dumps({"id": "good", "text": ARTICLE}) + "\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
     runner = CliRunner()
     caplog.set_level(logging.DEBUG)
-    res = runner.invoke(app, ["-v", "extract", str(src), "--backend",
-                              f"openai-compatible/replay@{url}", "-o", str(out)])
+    res = runner.invoke(
+        app,
+        ["-v", "extract", str(src), "--backend", f"openai-compatible/replay@{url}", "-o", str(out)],
+    )
     assert res.exit_code == 0, res.output
     (line,) = out.read_text(encoding="utf-8").splitlines()
     assert json.loads(line)["extraction"]["events"]
     assert script.headers[0]["Authorization"] == f"Bearer {secret}"  # sent to the server only
     for text in (res.output, out.read_text(encoding="utf-8"), caplog.text):
         assert secret not in text
-    src.write_text(json.dumps({"id": "bad", "text": "BROKEN attack killed 3."}) + "\n",
-                   encoding="utf-8")
-    res = runner.invoke(app, ["extract", str(src), "--backend", f"openai-compatible/replay@{url}",
-                              "-o", str(tmp_path / "out2.jsonl")])
+    src.write_text(
+        json.dumps({"id": "bad", "text": "BROKEN attack killed 3."}) + "\n", encoding="utf-8"
+    )
+    res = runner.invoke(
+        app,
+        [
+            "extract",
+            str(src),
+            "--backend",
+            f"openai-compatible/replay@{url}",
+            "-o",
+            str(tmp_path / "out2.jsonl"),
+        ],
+    )
     assert res.exit_code == 1  # an article failed; its record is written with the error
     assert json.loads((tmp_path / "out2.jsonl").read_text(encoding="utf-8"))["error"]
     res = runner.invoke(app, ["extract", str(tmp_path / "missing.txt")])

@@ -80,7 +80,9 @@ def test_schema_error_names_the_field(tmp_path: Path) -> None:
 
     i = _first_with_counts_index(gold)
     _edit_line(gold / "events.jsonl", 1, plant)
-    with pytest.raises(GoldDataError, match=rf"events\.jsonl:1: field events\.{i}\.counts\.0\.value"):
+    with pytest.raises(
+        GoldDataError, match=rf"events\.jsonl:1: field events\.{i}\.counts\.0\.value"
+    ):
         load_gold(gold)
 
 
@@ -88,7 +90,8 @@ def test_read_inputs(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Clashes killed 3.", encoding="utf-8")
     (tmp_path / "b.jsonl").write_text(
         '{"id": "x", "text": "t1", "published": "2019-08-07"}\n\n{"id": 2, "text": "t2"}\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (tmp_path / "c.csv").write_text("id,text\nr1,hello\n", encoding="utf-8")
     assert [a.id for a in read_articles(str(tmp_path / "a.txt"))] == ["a"]
     arts = list(read_articles(str(tmp_path / "b.jsonl")))
@@ -96,17 +99,25 @@ def test_read_inputs(tmp_path: Path) -> None:
     assert [a.text for a in read_articles(str(tmp_path / "c.csv"))] == ["hello"]
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("empty.txt", b"", "empty file"),
-    ("blank.txt", b"  \n\t ", "empty file"),
-    ("bin.txt", b"\x00\x01\x02binary", "looks binary"),
-    ("latin.txt", "café".encode("latin-1"), "not UTF-8"),
-    ("bad.jsonl", b'{"id": "a", "text": "ok"}\n{"id": "b", "text": ', "bad.jsonl:2: not valid JSON"),
-    ("notext.jsonl", b'{"id": "a"}\n', "notext.jsonl:1: field 'text'"),
-    ("x.docx", b"PK", "unknown input format"),
-])
-def test_bad_input_names_file_and_line(tmp_path: Path, name: str, content: bytes,
-                                       message: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.txt", b"", "empty file"),
+        ("blank.txt", b"  \n\t ", "empty file"),
+        ("bin.txt", b"\x00\x01\x02binary", "looks binary"),
+        ("latin.txt", "café".encode("latin-1"), "not UTF-8"),
+        (
+            "bad.jsonl",
+            b'{"id": "a", "text": "ok"}\n{"id": "b", "text": ',
+            "bad.jsonl:2: not valid JSON",
+        ),
+        ("notext.jsonl", b'{"id": "a"}\n', "notext.jsonl:1: field 'text'"),
+        ("x.docx", b"PK", "unknown input format"),
+    ],
+)
+def test_bad_input_names_file_and_line(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(InputError, match=message.replace(".", r"\.")):

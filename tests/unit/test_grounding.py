@@ -2,8 +2,10 @@ from extractor.codebook import ActorRole, ActorType, CountKind, PlaceKind, Quali
 from extractor.grounding import fold, ground, locate, split_sentences
 from extractor.schema import Actor, ArticleExtraction, Count, Event, Place
 
-ARTICLE = ("It said the clashes overnight killed 10 regime loyalists and 18 opposition fighters, "
-           "including 13 extremists.\n“The regime leveraged the ceasefire,” said Rami.")
+ARTICLE = (
+    "It said the clashes overnight killed 10 regime loyalists and 18 opposition fighters, "
+    "including 13 extremists.\n“The regime leveraged the ceasefire,” said Rami."
+)
 SENT = ARTICLE.split("\n")[0]
 
 
@@ -12,8 +14,12 @@ def count(value: int, evidence: str = SENT, qualifier: Qualifier = Qualifier.EXA
 
 
 def event(**kw: object) -> Event:
-    base: dict[str, object] = dict(evidence=SENT, event_type="battles",
-                                   sub_event_type=SubEventType.ARMED_CLASH, summary="clashes")
+    base: dict[str, object] = dict(
+        evidence=SENT,
+        event_type="battles",
+        sub_event_type=SubEventType.ARMED_CLASH,
+        summary="clashes",
+    )
     base.update(kw)
     return Event.model_validate(base)
 
@@ -21,21 +27,21 @@ def event(**kw: object) -> Event:
 def test_locate_exact_normalised_fuzzy_and_missing() -> None:
     exact = locate("killed 10 regime loyalists", ARTICLE)
     assert exact is not None and exact.match == "exact"
-    assert ARTICLE[exact.start:exact.end] == "killed 10 regime loyalists"
+    assert ARTICLE[exact.start : exact.end] == "killed 10 regime loyalists"
     curly = locate('"The regime leveraged the ceasefire,"', ARTICLE)
     assert curly is not None and curly.match == "normalised"
-    assert ARTICLE[curly.start:curly.end] == "“The regime leveraged the ceasefire,”"
+    assert ARTICLE[curly.start : curly.end] == "“The regime leveraged the ceasefire,”"
     spaced = locate("killed  10 Regime loyalists", ARTICLE)
     assert spaced is not None and spaced.match == "normalised"
     fuzzy = locate("the clashes over night killed 10 regime loyalist and 18 opposition", ARTICLE)
     assert fuzzy is not None and fuzzy.match == "fuzzy"
-    assert "clashes" in ARTICLE[fuzzy.start:fuzzy.end]
+    assert "clashes" in ARTICLE[fuzzy.start : fuzzy.end]
     assert locate("rebels shot down a helicopter over Idlib", ARTICLE) is None
     assert locate("   ", ARTICLE) is None
 
 
 def test_fold_keeps_offsets_for_non_ascii() -> None:
-    text = "Al-Arba’een  village"
+    text = "Al-Arba\u2019een  village"
     folded = fold(text)
     assert folded.text == "al-arba'een village"
     assert len(folded.index) == len(folded.text)
@@ -69,12 +75,22 @@ def test_ground_takes_qualifier_from_the_text() -> None:
 
 
 def test_ground_drops_names_not_in_the_article_and_unfound_evidence() -> None:
-    ex = ArticleExtraction(events=[
-        event(places=[Place(evidence=SENT, name="Aleppo", kind=PlaceKind.CITY)],
-              actors=[Actor(evidence=SENT, name="regime loyalists",
-                            actor_type=ActorType.STATE_FORCES, role=ActorRole.PARTICIPANT)]),
-        event(evidence="Rebels shot down a helicopter over Idlib on Tuesday morning."),
-    ])
+    ex = ArticleExtraction(
+        events=[
+            event(
+                places=[Place(evidence=SENT, name="Aleppo", kind=PlaceKind.CITY)],
+                actors=[
+                    Actor(
+                        evidence=SENT,
+                        name="regime loyalists",
+                        actor_type=ActorType.STATE_FORCES,
+                        role=ActorRole.PARTICIPANT,
+                    )
+                ],
+            ),
+            event(evidence="Rebels shot down a helicopter over Idlib on Tuesday morning."),
+        ]
+    )
     out = ground(ex, ARTICLE)
     assert len(out.events) == 1
     assert out.events[0].places == [] and len(out.events[0].actors) == 1
@@ -86,4 +102,6 @@ def test_split_sentences_keeps_abbreviations(seed_text: str) -> None:
     assert len(spans) == 18
     text = "On Jan. 8, Coalition forces struck. Gen. Votel said so."
     assert [text[a:b] for a, b in split_sentences(text)] == [
-        "On Jan. 8, Coalition forces struck.", "Gen. Votel said so."]
+        "On Jan. 8, Coalition forces struck.",
+        "Gen. Votel said so.",
+    ]

@@ -10,13 +10,20 @@ from extractor.prompts import load_prompt
 
 
 def _spec(src: Path, data: bytes, sha: str | None = None) -> ModelSpec:
-    return ModelSpec(name="tiny", filename="tiny.gguf", size=len(data),
-                     sha256=sha or hashlib.sha256(data).hexdigest(), source=LocalFile(src),
-                     licence="test", base_model="none")
+    return ModelSpec(
+        name="tiny",
+        filename="tiny.gguf",
+        size=len(data),
+        sha256=sha or hashlib.sha256(data).hexdigest(),
+        source=LocalFile(src),
+        licence="test",
+        base_model="none",
+    )
 
 
-def test_pull_verifies_installs_atomically_and_is_idempotent(tmp_path: Path,
-                                                            extractor_home: Path) -> None:
+def test_pull_verifies_installs_atomically_and_is_idempotent(
+    tmp_path: Path, extractor_home: Path
+) -> None:
     data = b"GGUF" + bytes(range(256)) * 50
     src = tmp_path / "src.gguf"
     src.write_bytes(data)
@@ -40,8 +47,11 @@ def test_corrupt_download_installs_nothing(tmp_path: Path, extractor_home: Path)
 
 def test_backend_ids() -> None:
     spec = parse_backend_id("openai-compatible/llama3@http://127.0.0.1:8080/v1?mode=tools")
-    assert (spec.provider, spec.model, spec.base_url) == ("openai-compatible", "llama3",
-                                                          "http://127.0.0.1:8080/v1")
+    assert (spec.provider, spec.model, spec.base_url) == (
+        "openai-compatible",
+        "llama3",
+        "http://127.0.0.1:8080/v1",
+    )
     assert spec.options == {"mode": "tools"}
     assert parse_backend_id("local/qwen2.5-coder-1.5b").model == "qwen2.5-coder-1.5b"
 
@@ -51,8 +61,10 @@ def test_prompt_prefix_is_shared_across_sentences(seed_text: str) -> None:
     a = prompt.messages(seed_text, task="sentence", focus="first sentence")
     b = prompt.messages(seed_text, task="sentence", focus="second one")
     assert a[0] == b[0]  # system text identical
-    common = len(a[1]["content"]) - len(" sentence\"\nCopy evidence from this sentence. If it "
-                                         "reports no event, return {\"events\": []}.")
+    common = len(a[1]["content"]) - len(
+        ' sentence"\nCopy evidence from this sentence. If it '
+        'reports no event, return {"events": []}.'
+    )
     assert a[1]["content"][:200] == b[1]["content"][:200]
     assert seed_text in a[1]["content"] and common > len(seed_text)
     assert len(prompt.sha256) == 64 and load_prompt("events.v1").sha256 == prompt.sha256

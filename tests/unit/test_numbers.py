@@ -3,14 +3,21 @@ import pytest
 from extractor.codebook import Qualifier
 from extractor.numbers import read_numbers, supports_value, words_to_int
 
-E, A, L, M, R = (Qualifier.EXACT, Qualifier.APPROXIMATE, Qualifier.AT_LEAST, Qualifier.AT_MOST,
-                 Qualifier.RANGE)
+E, A, L, M, R = (
+    Qualifier.EXACT,
+    Qualifier.APPROXIMATE,
+    Qualifier.AT_LEAST,
+    Qualifier.AT_MOST,
+    Qualifier.RANGE,
+)
 
 # (phrase, [(value, qualifier, vague, upper), ...]) — every number phrase of the seed is here.
 CASES = [
     ("killed nearly 30 combatants overnight", [(30, A, False, None)]),
-    ("killed 10 regime loyalists and 18 opposition fighters, including 13 extremists",
-     [(10, E, False, None), (18, E, False, None), (13, E, False, None)]),
+    (
+        "killed 10 regime loyalists and 18 opposition fighters, including 13 extremists",
+        [(10, E, False, None), (18, E, False, None), (13, E, False, None)],
+    ),
     ("have killed more than 800 civilians since the end of April", [(800, L, False, None)]),
     ("pushed 400,000 people from their homes", [(400_000, E, False, None)]),
     ("to protect three million people living in the region", [(3_000_000, E, False, None)]),
@@ -64,10 +71,19 @@ def test_at_least_forty_phrasings() -> None:
     assert len(CASES) >= 40
 
 
-@pytest.mark.parametrize(("words", "value"), [
-    ("three million", 3_000_000), ("400,000", 400_000), ("twenty-five", 25), ("one", 1),
-    ("a hundred", 100), ("seven thousand five hundred", 7500), ("nonsense", None), ("", None),
-])
+@pytest.mark.parametrize(
+    ("words", "value"),
+    [
+        ("three million", 3_000_000),
+        ("400,000", 400_000),
+        ("twenty-five", 25),
+        ("one", 1),
+        ("a hundred", 100),
+        ("seven thousand five hundred", 7500),
+        ("nonsense", None),
+        ("", None),
+    ],
+)
 def test_words_to_int(words: str, value: int | None) -> None:
     assert words_to_int(words) == value
 
@@ -75,7 +91,7 @@ def test_words_to_int(words: str, value: int | None) -> None:
 def test_offsets_point_at_the_phrase() -> None:
     text = "Clashes killed nearly 30 combatants."
     (r,) = read_numbers(text)
-    assert text[r.start:r.end] == "nearly 30"
+    assert text[r.start : r.end] == "nearly 30"
 
 
 def test_supports_value() -> None:

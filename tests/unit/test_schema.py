@@ -14,8 +14,14 @@ def test_extra_fields_are_rejected() -> None:
 
 def test_sub_event_type_must_belong_to_event_type() -> None:
     with pytest.raises(ValidationError, match="belongs to event_type 'battles'"):
-        Event.model_validate({"evidence": "x", "event_type": "protests",
-                              "sub_event_type": "armed_clash", "summary": "s"})
+        Event.model_validate(
+            {
+                "evidence": "x",
+                "event_type": "protests",
+                "sub_event_type": "armed_clash",
+                "summary": "s",
+            }
+        )
 
 
 def test_range_needs_upper() -> None:
@@ -39,10 +45,19 @@ def test_model_never_sees_spans_dates_or_gold_marks() -> None:
 
 def test_compact_reply_expands_with_the_sentence_as_evidence() -> None:
     sentence = "Clashes killed nearly 30 combatants in Al-Zakat on Wednesday."
-    reply = CompactExtraction.model_validate({"events": [{
-        "sub_event_type": "armed_clash", "date": "on Wednesday",
-        "places": [{"name": "Al-Zakat", "kind": "town"}],
-        "actors": [], "counts": [{"kind": "killed", "value": 30, "who": "combatants"}]}]})
+    reply = CompactExtraction.model_validate(
+        {
+            "events": [
+                {
+                    "sub_event_type": "armed_clash",
+                    "date": "on Wednesday",
+                    "places": [{"name": "Al-Zakat", "kind": "town"}],
+                    "actors": [],
+                    "counts": [{"kind": "killed", "value": 30, "who": "combatants"}],
+                }
+            ]
+        }
+    )
     (ev,) = to_events(reply, sentence)
     assert ev.event_type.value == "battles"
     assert ev.evidence == sentence and ev.places[0].evidence == sentence

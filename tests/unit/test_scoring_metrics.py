@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import math
 
@@ -141,3 +142,15 @@ def test_to_jsonable_handles_every_result_type() -> None:
     }
     with pytest.raises(TypeError):
         to_jsonable(object())
+
+
+def test_garbage_collection_state_is_restored() -> None:
+    assert gc.isenabled()
+    score_documents([out(NAMES)], [doc("a", NAMES)])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        score_documents([out(NAMES)], [doc("a", NAMES)])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

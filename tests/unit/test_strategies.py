@@ -7,7 +7,7 @@ def test_plans(seed_text: str) -> None:
     assert [f.task for f in plan(seed_text, "whole")] == ["whole"]
     sentences = plan(seed_text, "sentence")
     assert 10 <= len(sentences) < 18  # caption-like sentences with no event words are skipped
-    assert all(seed_text[f.start:f.end] == f.text for f in sentences)
+    assert all(seed_text[f.start : f.end] == f.text for f in sentences)
     assert [f.task for f in plan(seed_text, "window")] == ["whole"]  # short: one window
     long = " ".join([seed_text] * 8)
     windows = plan(long, "window")
@@ -21,25 +21,52 @@ def test_worth_asking() -> None:
     assert not worth_asking("A Syrian sits for tea with his brother.")
 
 
-def _ev(places: list[str], actors: list[str], counts: list[int], date: str | None = None,
-        sub: SubEventType = SubEventType.ARMED_CLASH) -> Event:
+def _ev(
+    places: list[str],
+    actors: list[str],
+    counts: list[int],
+    date: str | None = None,
+    sub: SubEventType = SubEventType.ARMED_CLASH,
+) -> Event:
     e = "evidence"
-    return Event.model_validate({
-        "evidence": e, "event_type": "battles", "sub_event_type": sub, "summary": "s",
-        "date": {"text": date},
-        "places": [Place(evidence=e, name=p, kind=PlaceKind.TOWN) for p in places],
-        "actors": [Actor(evidence=e, name=a, actor_type=ActorType.STATE_FORCES,
-                         role=ActorRole.PARTICIPANT) for a in actors],
-        "counts": [Count(evidence=e, kind="killed", value=v, qualifier="exact")  # pyright: ignore[reportArgumentType]
-                   for v in counts]})
+    return Event.model_validate(
+        {
+            "evidence": e,
+            "event_type": "battles",
+            "sub_event_type": sub,
+            "summary": "s",
+            "date": {"text": date},
+            "places": [Place(evidence=e, name=p, kind=PlaceKind.TOWN) for p in places],
+            "actors": [
+                Actor(
+                    evidence=e,
+                    name=a,
+                    actor_type=ActorType.STATE_FORCES,
+                    role=ActorRole.PARTICIPANT,
+                )
+                for a in actors
+            ],
+            "counts": [
+                Count(evidence=e, kind="killed", value=v, qualifier="exact")  # pyright: ignore[reportArgumentType]
+                for v in counts
+            ],
+        }
+    )
 
 
 def test_merge_combines_fragments_and_drops_duplicates() -> None:
-    merged = merge_events([
-        _ev(["Al-Zakat"], ["regime loyalists"], [10]),
-        _ev(["al-zakat", "Al-Arba'een"], ["extremists"], [10, 18]),
-        _ev(["Kafr Zita"], ["regime loyalists"], [], sub=SubEventType.GOVERNMENT_REGAINS_TERRITORY),
-    ])
+    merged = merge_events(
+        [
+            _ev(["Al-Zakat"], ["regime loyalists"], [10]),
+            _ev(["al-zakat", "Al-Arba'een"], ["extremists"], [10, 18]),
+            _ev(
+                ["Kafr Zita"],
+                ["regime loyalists"],
+                [],
+                sub=SubEventType.GOVERNMENT_REGAINS_TERRITORY,
+            ),
+        ]
+    )
     assert len(merged) == 2
     first = merged[0]
     assert [p.name for p in first.places] == ["Al-Zakat", "Al-Arba'een"]
