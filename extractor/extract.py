@@ -7,6 +7,7 @@ returns a record that is written as one JSON line by the CLI and the runner.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -153,7 +154,14 @@ async def extract_article(
         model: type[GroundedExtraction] | type[CompactExtraction] = (
             CompactExtraction if compact else GroundedExtraction
         )
-        result = await backend.generate(messages, model, settings, context={"article": text})
+        request_settings = (
+            dataclasses.replace(settings, max_tokens=settings.max_tokens_focused)
+            if compact
+            else settings
+        )
+        result = await backend.generate(
+            messages, model, request_settings, context={"article": text}
+        )
         usage = UsageRecord(
             prompt_tokens=usage.prompt_tokens + result.usage.prompt_tokens,
             completion_tokens=usage.completion_tokens + result.usage.completion_tokens,

@@ -138,7 +138,6 @@ section.article { border-top: 3px solid var(--line); margin-top: 32px; }
 table.items { width: 100%; margin: 4px 0 12px; font-size: .9rem; }
 table.items caption { text-align: left; font-weight: 600; padding: 6px 0 2px; }
 table.items caption span { font-weight: 400; color: var(--muted); }
-table.items td:first-child { width: 3.2em; }
 table.items td { overflow-wrap: anywhere; }
 .tag { display: inline-block; font-size: .75rem; font-weight: 700; border-radius: 4px;
   padding: 0 6px; color: #fff; white-space: nowrap; }

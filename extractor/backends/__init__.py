@@ -44,6 +44,9 @@ class GenerateSettings:
 
     temperature: float = 0.0
     max_tokens: int = 1536
+    max_tokens_focused: int = 512
+    """Cap for a request about one sentence: it rarely holds more than two events, and the cap
+    stops a small model that starts repeating itself from burning the whole budget."""
     max_retries: int = 1
     """Re-asks after a reply fails validation or grounding (instructor's re-ask)."""
     token_budget: int | None = 24_000

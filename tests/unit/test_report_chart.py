@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from test_report_html import fixture_gold, fixture_runs, second_pass, second_pass_records
 
 from extractor.extract import ExtractionRecord
 from extractor.harness import score_records
 from extractor.report_chart import CHART_KEYS, write_chart
 from extractor.scoring import CorpusScore
+from tests.unit.test_report_html import fixture_gold, fixture_runs, second_pass, second_pass_records
 
 # The first two Okabe-Ito colours, one per run in legend order.
 BLUE, ORANGE = (0x00, 0x72, 0xB2), (0xE6, 0x9F, 0x00)
