@@ -165,23 +165,31 @@ def eval_(
         score_records,
     )
     from extractor.report import json_report, markdown_report
+    from extractor.report_chart import write_chart
+    from extractor.report_html import RunView, write_html
 
     spec = load_suite(suite)
     gold = load_gold(spec.gold)
-    scores: dict[str, CorpusScore] = {}
+    views: dict[str, RunView] = {}
     facts: dict[str, Mapping[str, object]] = {}
     for entry in spec.entries:
         err.print(f"running {entry.name} on {spec.gold} ...")
         run = load_run(run_entry(entry, spec, runs_dir, limit=limit))
-        scores[entry.name] = score_records(run.records, gold, only=run_articles(run))
+        views[entry.name] = RunView(
+            score_records(run.records, gold, only=run_articles(run)), run.records
+        )
         facts[entry.name] = cast("Mapping[str, object]", run.info["summary"])
+    scores = {name: view.score for name, view in views.items()}
     md = markdown_report(scores, facts, title=f"Evaluation: {spec.name}")
     reports_dir.mkdir(parents=True, exist_ok=True)
     (reports_dir / f"{spec.name}.md").write_text(md, encoding="utf-8")
     (reports_dir / f"{spec.name}.json").write_text(
         json.dumps(json_report(scores), indent=1), encoding="utf-8"
     )
+    write_html(reports_dir / f"{spec.name}.html", views, gold, title=f"Evaluation: {spec.name}")
+    write_chart(scores, reports_dir / f"{spec.name}.png")
     print(md)
+    err.print(f"reports: {reports_dir}/{spec.name}.{{md,json,html,png}}")
 
 
 @app.command()
@@ -212,9 +220,14 @@ def compare(
     gold: Annotated[Path, typer.Option()] = Path("gold/v1"),
     key: Annotated[str, typer.Option(help="score compared")] = "L1/all/headline",
     rounds: int = 10_000,
-    output: Annotated[Path | None, typer.Option("-o")] = None,
+    output: Annotated[Path | None, typer.Option("-o", help="write the Markdown here")] = None,
+    html: Annotated[Path | None, typer.Option(help="write the HTML review page here")] = None,
+    png: Annotated[Path | None, typer.Option(help="write the P/R/F1 chart here")] = None,
 ) -> None:
-    """Side-by-side table of runs with paired tests (AR p-value, bootstrap CI, Holm)."""
+    """Side-by-side table of runs with paired tests (AR p-value, bootstrap CI, Holm).
+
+    Runs are compared on the articles they all cover, so the test is paired.
+    """
     from extractor.gold import load_gold
     from extractor.harness import load_run, run_articles, score_records
     from extractor.report import markdown_report
@@ -224,7 +237,11 @@ def compare(
 
     gs = load_gold(gold)
     loaded = [load_run(r) for r in runs]
-    scores = {r.path.name: score_records(r.records, gs, only=run_articles(r)) for r in loaded}
+    common = [ga.article.id for ga in gs.articles]
+    for r in loaded:
+        covered = set(run_articles(r) or common)
+        common = [i for i in common if i in covered]
+    scores = {r.path.name: score_records(r.records, gs, only=common) for r in loaded}
     level, field, tier = key.split("/")
     comps = list(
         compare_all(
@@ -237,9 +254,18 @@ def compare(
         )
     )
     facts = {r.path.name: cast("Mapping[str, object]", r.info["summary"]) for r in loaded}
-    md = markdown_report(scores, facts, comps, title="Comparison")
+    md = markdown_report(scores, facts, comps, title=f"Comparison on {len(common)} common articles")
     if output:
         output.write_text(md, encoding="utf-8")
+    if html:
+        from extractor.report_html import RunView, write_html
+
+        views = {r.path.name: RunView(scores[r.path.name], r.records) for r in loaded}
+        write_html(html, views, gs, title="Comparison")
+    if png:
+        from extractor.report_chart import write_chart
+
+        write_chart(scores, png)
     print(md)
 
 

@@ -72,6 +72,7 @@ def test_chart_takes_other_keys_and_runs_without_ci(
     )
     with Image.open(out) as img:
         assert img.size[0] >= 1200
+    assert ORANGE in _colours(out)  # the second run's bars are drawn beside the n/a of the first
 
 
 def test_chart_needs_runs_and_keys(tmp_path: Path, scores: dict[str, CorpusScore]) -> None:

@@ -249,12 +249,14 @@ def test_failed_record_is_tagged_with_its_error(page: str) -> None:
 def test_gold_and_predicted_spans_are_highlighted(page: str, gold: GoldSet) -> None:
     section = page[page.index(f'data-article-id="{SEED}"') :]
     text = section[section.index('<div class="text">') : section.index('<div class="runs">')]
-    # Gold and both runs quote the capture sentence; only the perturbed run quotes the SOHR clause.
+    # Gold and both runs quote the capture sentence.
     assert '<span class="hl g p0 p1"' in text
     assert re.search(r'<span class="hl g p0 p1" title="[^"]*">Regime loyalists captured', text)
     assert "perturbed: event government_regains_territory; actor Regime loyalists" in text
-    assert f"actor {EXTRA_ACTOR}" in text  # in the perturbed run's tooltip only
-    assert f"actor {EXTRA_ACTOR}" not in text.split("perturbed:")[0]
+    # Tooltips list each layer's items on its own line: the planted actor is the perturbed run's.
+    lines = [ln for t in re.findall(r'title="([^"]*)"', text) for ln in t.split("\n")]
+    owners = {ln.split(":")[0] for ln in lines if f"actor {EXTRA_ACTOR}" in ln}
+    assert owners == {"perturbed"}
     plain = re.sub(r"<[^>]+>", "", text.removeprefix('<div class="text">'))
     assert plain.startswith("Regime loyalists captured")
     seed_text = next(ga.article.text for ga in gold.articles if ga.article.id == SEED)

@@ -1,0 +1,126 @@
+"""Benchmark the embedded models: speed, tokens, prompt-cache reuse, memory, failures, quality.
+
+For each model x strategy it starts llama.cpp's server (verbose, to read its prompt-cache lines),
+extracts the first N gold articles, and prints one table row: median seconds and tokens per
+article, share of prompt tokens served from the prompt cache, peak RSS of the server, the share of
+requests whose replies never validated, and L1 precision/recall/F1 per field on those articles.
+
+    python benchmarks/local_model.py --articles 5 --models qwen2.5-coder-1.5b smollm2-135m \
+        --strategies sentence whole --out eval/reports/local_model.md
+
+Run it on an otherwise idle machine: llama.cpp's threads share the cores with anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import statistics
+import time
+from pathlib import Path
+
+from extractor.backends import GenerateSettings
+from extractor.backends.local import LlamaServer
+from extractor.backends.models import get_model
+from extractor.backends.openai_compat import OpenAICompatBackend
+from extractor.extract import ExtractionRecord, extract_article
+from extractor.gold import load_gold
+from extractor.harness import score_records
+
+ROOT = Path(__file__).resolve().parents[1]
+_PREFIX = re.compile(r"Llama\.generate: (\d+) prefix-match hit, remaining (\d+) prompt tokens")
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM (peak resident set) of a process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text(encoding="utf-8").splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cache_reuse(log: Path, since: int) -> float | None:
+    """Share of prompt tokens llama.cpp reused from its cache, from its log after byte ``since``."""
+    text = log.read_text(encoding="utf-8", errors="replace")[since:]
+    hits = [(int(a), int(b)) for a, b in _PREFIX.findall(text)]
+    total = sum(a + b for a, b in hits)
+    return sum(a for a, _ in hits) / total if total else None
+
+
+def run_one(model: str, strategy: str, n: int) -> dict[str, object]:
+    gold = load_gold(ROOT / "gold" / "v1")
+    articles = [ga.article for ga in gold.articles][:n]
+    os.environ["EXTRACTOR_LLAMA_VERBOSE"] = "true"
+    started = time.perf_counter()
+    server = LlamaServer.start(get_model(model))
+    ready_s = time.perf_counter() - started
+    assert server.process is not None and server.log_path is not None
+    log_start = server.log_path.stat().st_size
+    records: list[ExtractionRecord] = []
+
+    async def go() -> None:
+        backend = OpenAICompatBackend(backend_id=f"local/{model}", model=model,
+                                      base_url=server.base_url, api_key="none", mode="json",
+                                      schema_in_body=True, http_retries=0)
+        try:
+            for article in articles:
+                records.append(await extract_article(article, backend,
+                                                     strategy=strategy,  # type: ignore[arg-type]
+                                                     settings=GenerateSettings()))
+        finally:
+            await backend.aclose()
+
+    try:
+        asyncio.run(go())
+        rss = peak_rss_mb(server.process.pid)
+        reuse = cache_reuse(server.log_path, log_start)
+    finally:
+        server.stop()
+    score = score_records(records, gold, only=[a.id for a in articles], ci_resamples=0)
+    requests = sum(r.meta.requests for r in records)
+    f1 = {k: score.results[k] for k in ("L1/actors/lenient", "L1/places/lenient",
+                                         "L1/counts/value", "L1/all/headline")}
+    return {
+        "model": model, "strategy": strategy, "articles": len(records),
+        "server_ready_s": round(ready_s, 1),
+        "median_s": round(statistics.median(r.meta.latency_s for r in records), 1),
+        "median_prompt_tokens": statistics.median(r.meta.usage.prompt_tokens for r in records),
+        "median_completion_tokens": statistics.median(
+            r.meta.usage.completion_tokens for r in records),
+        "cache_reuse": None if reuse is None else round(reuse, 3),
+        "peak_rss_mb": round(rss),
+        "schema_failure_rate": round(sum(r.meta.failed_requests for r in records)
+                                     / max(1, requests), 3),
+        "dropped_by_grounding": sum(len(r.extraction.diagnostics) for r in records
+                                    if r.extraction),
+        **{k.split("/")[1] + "_f1": round(v.f1, 2) for k, v in f1.items()},
+    }
+
+
+def table(rows: list[dict[str, object]]) -> str:
+    keys = list(rows[0])
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    lines += ["| " + " | ".join(str(r[k]) for k in keys) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="+", default=["qwen2.5-coder-1.5b", "smollm2-135m"])
+    parser.add_argument("--strategies", nargs="+", default=["sentence", "whole"])
+    parser.add_argument("--articles", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=ROOT / "eval" / "reports" / "local_model.md")
+    args = parser.parse_args()
+    rows = [run_one(m, s, args.articles) for m in args.models for s in args.strategies]
+    out = (f"# Local model benchmark\n\nFirst {args.articles} gold articles, 2 threads, "
+           f"measured {time.strftime('%Y-%m-%d')} in one run; medians per article.\n\n"
+           f"{table(rows)}\n")
+    print(out)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(out, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
