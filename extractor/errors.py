@@ -22,9 +22,11 @@ class ModelPullError(ExtractorError):
 class BackendError(ExtractorError):
     """A backend failed (unreachable, HTTP error, timeout); wraps the SDK's exception."""
 
-    def __init__(self, backend: str, message: str) -> None:
+    def __init__(self, backend: str, message: str, *, timeout: bool = False) -> None:
         super().__init__(f"{backend}: {message}")
         self.backend = backend
+        self.timeout = timeout
+        """True when the server was reachable but too slow for this request."""
 
 
 class ExtractionFailed(ExtractorError):

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from extractor.backends import Backend, FailedCompletion, GenerateSettings, get_backend
 from extractor.compact import CompactExtraction, to_events
 from extractor.dates import resolve
-from extractor.errors import ExtractionFailed
+from extractor.errors import BackendError, ExtractionFailed
 from extractor.grounding import ground, grounding_errors
 from extractor.prompts import DEFAULT_PROMPT, Prompt, load_prompt
 from extractor.schema import SCHEMA_VERSION, Article, ArticleExtraction, Diagnostic, Event
@@ -159,9 +159,19 @@ async def extract_article(
             if compact
             else settings
         )
-        result = await backend.generate(
-            messages, model, request_settings, context={"article": text}
-        )
+        try:
+            result = await backend.generate(
+                messages, model, request_settings, context={"article": text}
+            )
+        except BackendError as exc:
+            if not exc.timeout:  # unreachable or failing server: the caller stops the run
+                raise
+            # Too slow for this request (a long reply on a loaded machine): record it and go on.
+            meta.requests += 1
+            meta.failed_requests += 1
+            last_error = str(exc)
+            diagnostics.append(Diagnostic(path=f"request[{n}]", reason=last_error[:300]))
+            continue
         usage = UsageRecord(
             prompt_tokens=usage.prompt_tokens + result.usage.prompt_tokens,
             completion_tokens=usage.completion_tokens + result.usage.completion_tokens,

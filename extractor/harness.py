@@ -307,7 +307,7 @@ def staleness(info: dict[str, object], gold: GoldSet) -> list[str]:
     raw_backend = info.get("backend")
     backend = cast("dict[str, object]", raw_backend) if isinstance(raw_backend, dict) else {}
     if str(backend.get("backend", "")).startswith("local/"):
-        from extractor.backends.models import get_model  # noqa: PLC0415 - only for local runs
+        from extractor.backends.models import get_model
 
         name = str(backend.get("model", ""))
         if backend.get("model_sha256") != get_model(name).sha256:

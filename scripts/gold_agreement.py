@@ -24,6 +24,7 @@ Usage::
 
     .venv/bin/python scripts/gold_agreement.py                  # current gold
     .venv/bin/python scripts/gold_agreement.py --rev cc9c630    # primary gold as of a commit
+                                                                # (cc9c630: before adjudication)
     .venv/bin/python scripts/gold_agreement.py --details        # list every disagreement
 
 Prints Markdown.
@@ -283,7 +284,11 @@ def main() -> None:
         [_as_prediction(d) for d in firsts], seconds, aliases, ci_resamples=args.resamples, seed=0
     )
 
-    src = f"git {args.rev}:gold/v1/events.jsonl" if args.rev else _rel(args.primary or gold_dir / "events.jsonl")
+    src = (
+        f"git {args.rev}:gold/v1/events.jsonl"
+        if args.rev
+        else _rel(args.primary or gold_dir / "events.jsonl")
+    )
     n_ev = (sum(len(d.events) for d in firsts), sum(len(d.events) for d in seconds))
     n_opt = (
         sum(e.optional for d in firsts for e in d.events),
@@ -364,7 +369,8 @@ def main() -> None:
         print(
             "\nCount pairs with different values: "
             + "; ".join(
-                f"{p.article_id.split(':')[0]}:{p.article_id[-6:]} {p.kind} {p.second} vs {p.first} "
+                f"{p.article_id.split(':')[0]}:{p.article_id[-6:]} {p.kind} "
+                f"{p.second} vs {p.first} "
                 f"({p.how})"
                 for p in diff
             )
@@ -431,8 +437,10 @@ def _pair_diffs(es: Event, ef: Event) -> list[str]:
         out.append(f"event optional {es.optional} vs {ef.optional}")
     ds, df = es.date, ef.date
     if (ds.precision, ds.start, ds.end) != (df.precision, df.start, df.end):
-        out.append(f"date {ds.precision.value} {ds.start}..{ds.end} vs {df.precision.value} "
-                   f"{df.start}..{df.end}")
+        out.append(
+            f"date {ds.precision.value} {ds.start}..{ds.end} vs {df.precision.value} "
+            f"{df.start}..{df.end}"
+        )
     if norm(es.reported_by or "") != norm(ef.reported_by or ""):
         out.append(f"reported_by {es.reported_by!r} vs {ef.reported_by!r}")
 
@@ -445,15 +453,25 @@ def _pair_diffs(es: Event, ef: Event) -> list[str]:
                 got[norm(it.name)] = (it.kind.value, f"optional={it.optional}")
         return got
 
-    for label, a, b in (("actor", names(es.actors), names(ef.actors)),
-                        ("place", names(es.places), names(ef.places))):
+    for label, a, b in (
+        ("actor", names(es.actors), names(ef.actors)),
+        ("place", names(es.places), names(ef.places)),
+    ):
         for k in sorted(set(a) | set(b)):
             if a.get(k) != b.get(k):
                 out.append(f"{label} {k!r}: {a.get(k, 'absent')} vs {b.get(k, 'absent')}")
 
     def counts(ev: Event) -> dict[tuple[str, int], tuple[object, ...]]:
-        return {(c.kind.value, c.value): (c.qualifier.value, c.vague, norm(c.who or ""), c.scope.value,
-                                          f"optional={c.optional}") for c in ev.counts}
+        return {
+            (c.kind.value, c.value): (
+                c.qualifier.value,
+                c.vague,
+                norm(c.who or ""),
+                c.scope.value,
+                f"optional={c.optional}",
+            )
+            for c in ev.counts
+        }
 
     cs, cf = counts(es), counts(ef)
     for k in sorted(set(cs) | set(cf)):

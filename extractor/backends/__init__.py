@@ -51,7 +51,7 @@ class GenerateSettings:
     """Re-asks after a reply fails validation or grounding (instructor's re-ask)."""
     token_budget: int | None = 24_000
     """Cap on tokens per request across re-asks; re-asks grow the context each time."""
-    timeout_s: float = 300.0
+    timeout_s: float = 600.0
     seed: int | None = 0
 
 

@@ -57,7 +57,7 @@ def _backend_error(backend: str, base_url: str | None, exc: openai.APIError) -> 
     if isinstance(exc, openai.APIStatusError):
         return BackendError(backend, f"HTTP {exc.status_code}: {exc.message}"[:500])
     if isinstance(exc, openai.APITimeoutError):
-        return BackendError(backend, f"request to {base_url or 'the API'} timed out")
+        return BackendError(backend, f"request to {base_url or 'the API'} timed out", timeout=True)
     if isinstance(exc, openai.APIConnectionError):
         return BackendError(backend, f"cannot reach {base_url or 'the API'}: {exc}"[:500])
     return BackendError(backend, f"{type(exc).__name__}: {exc}"[:500])
