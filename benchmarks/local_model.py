@@ -61,14 +61,25 @@ def run_one(model: str, strategy: str, n: int) -> dict[str, object]:
     records: list[ExtractionRecord] = []
 
     async def go() -> None:
-        backend = OpenAICompatBackend(backend_id=f"local/{model}", model=model,
-                                      base_url=server.base_url, api_key="none", mode="json",
-                                      schema_in_body=True, http_retries=0)
+        backend = OpenAICompatBackend(
+            backend_id=f"local/{model}",
+            model=model,
+            base_url=server.base_url,
+            api_key="none",
+            mode="json",
+            schema_in_body=True,
+            http_retries=0,
+        )
         try:
             for article in articles:
-                records.append(await extract_article(article, backend,
-                                                     strategy=strategy,  # type: ignore[arg-type]
-                                                     settings=GenerateSettings()))
+                records.append(
+                    await extract_article(
+                        article,
+                        backend,
+                        strategy=strategy,  # type: ignore[arg-type]
+                        settings=GenerateSettings(),
+                    )
+                )
         finally:
             await backend.aclose()
 
@@ -80,21 +91,26 @@ def run_one(model: str, strategy: str, n: int) -> dict[str, object]:
         server.stop()
     score = score_records(records, gold, only=[a.id for a in articles], ci_resamples=0)
     requests = sum(r.meta.requests for r in records)
-    f1 = {k: score.results[k] for k in ("L1/actors/lenient", "L1/places/lenient",
-                                         "L1/counts/value", "L1/all/headline")}
+    f1 = {
+        k: score.results[k]
+        for k in ("L1/actors/lenient", "L1/places/lenient", "L1/counts/value", "L1/all/headline")
+    }
     return {
-        "model": model, "strategy": strategy, "articles": len(records),
+        "model": model,
+        "strategy": strategy,
+        "articles": len(records),
         "server_ready_s": round(ready_s, 1),
         "median_s": round(statistics.median(r.meta.latency_s for r in records), 1),
         "median_prompt_tokens": statistics.median(r.meta.usage.prompt_tokens for r in records),
         "median_completion_tokens": statistics.median(
-            r.meta.usage.completion_tokens for r in records),
+            r.meta.usage.completion_tokens for r in records
+        ),
         "cache_reuse": None if reuse is None else round(reuse, 3),
         "peak_rss_mb": round(rss),
-        "schema_failure_rate": round(sum(r.meta.failed_requests for r in records)
-                                     / max(1, requests), 3),
-        "dropped_by_grounding": sum(len(r.extraction.diagnostics) for r in records
-                                    if r.extraction),
+        "schema_failure_rate": round(
+            sum(r.meta.failed_requests for r in records) / max(1, requests), 3
+        ),
+        "dropped_by_grounding": sum(len(r.extraction.diagnostics) for r in records if r.extraction),
         **{k.split("/")[1] + "_f1": round(v.f1, 2) for k, v in f1.items()},
     }
 
@@ -114,9 +130,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "reports" / "local_model.md")
     args = parser.parse_args()
     rows = [run_one(m, s, args.articles) for m in args.models for s in args.strategies]
-    out = (f"# Local model benchmark\n\nFirst {args.articles} gold articles, 2 threads, "
-           f"measured {time.strftime('%Y-%m-%d')} in one run; medians per article.\n\n"
-           f"{table(rows)}\n")
+    out = (
+        f"# Local model benchmark\n\nFirst {args.articles} gold articles, 2 threads, "
+        f"measured {time.strftime('%Y-%m-%d')} in one run; medians per article.\n\n"
+        f"{table(rows)}\n"
+    )
     print(out)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(out, encoding="utf-8")

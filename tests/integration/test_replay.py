@@ -188,13 +188,15 @@ def test_persistent_server_errors_raise_backend_error(httpserver: HTTPServer, fa
 
 def test_timeout_is_recorded_for_the_article_and_the_run_goes_on(httpserver: HTTPServer) -> None:
     # the second sentence's reply is too slow (this one-thread server then blocks, so it goes last)
-    script = Script([ok({"events": []})], by_focus={"captured": ok(CAPTURE),
-                                                    "clashes": slow(2, ok(CLASH))})
+    script = Script(
+        [ok({"events": []})], by_focus={"captured": ok(CAPTURE), "clashes": slow(2, ok(CLASH))}
+    )
     record = run(_extract(serve(httpserver, script), timeout_s=0.5))
     assert record.meta.requests == 2 and record.meta.failed_requests == 1
     assert record.extraction is not None  # the other sentence's events are kept
     assert [e.sub_event_type.value for e in record.extraction.events] == [
-        "government_regains_territory"]
+        "government_regains_territory"
+    ]
     assert any("timed out" in d.reason for d in record.extraction.diagnostics)
 
 
