@@ -1,0 +1,134 @@
+"""`extractor check`, `compare` and `score` on recorded runs: no model call anywhere.
+
+The recorded "systems" are the independent second annotation of 9 gold articles and a perturbed
+copy of it, written as run folders the way `extractor eval` writes them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from extractor.cli import app
+from extractor.extract import ExtractionRecord, schema_sha256
+from extractor.harness import text_sha256
+from extractor.prompts import load_prompt
+from tests.unit.test_report_html import fixture_gold, perturbed_records, second_pass_records
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write_run(
+    runs: Path, suite: str, name: str, records: list[ExtractionRecord], **override: object
+) -> Path:
+    gold = fixture_gold()
+    texts = {ga.article.id: ga.article.text for ga in gold.articles}
+    folder = runs / f"{suite}__{name}"
+    folder.mkdir(parents=True)
+    (folder / "predictions.jsonl").write_text(
+        "".join(r.model_dump_json() + "\n" for r in records), encoding="utf-8"
+    )
+    info = {
+        "name": name,
+        "prompt_id": "events.v1",
+        "prompt_sha256": load_prompt().sha256,
+        "schema_sha256": schema_sha256(),
+        "backend": {"backend": f"replay/{name}"},
+        "articles": [r.id for r in records],
+        "article_sha256": {r.id: text_sha256(texts[r.id]) for r in records},
+        "summary": {"articles": len(records), "failed": sum(r.error is not None for r in records)},
+    }
+    info.update(override)
+    (folder / "run.json").write_text(json.dumps(info), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture()
+def suite(tmp_path: Path) -> Path:
+    path = tmp_path / "suites" / "t.toml"
+    path.parent.mkdir()
+    path.write_text(
+        f'gold = "{ROOT / "gold" / "v1"}"\n'
+        '[[systems]]\nname = "second"\nbackend = "replay/second"\n'
+        'strategy = "whole"\n[thresholds]\n"L1/all/headline" = 0.5\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_check_passes_on_a_fresh_run(tmp_path: Path, suite: Path) -> None:
+    write_run(tmp_path / "runs", "t", "second", second_pass_records())
+    res = CliRunner().invoke(app, ["check", str(suite), "--runs-dir", str(tmp_path / "runs")])
+    assert res.exit_code == 0, res.output
+    assert "| all (micro)" in res.output and "[" in res.output  # scores with intervals
+
+
+@pytest.mark.parametrize(
+    ("override", "why"),
+    [
+        ({"prompt_sha256": "0" * 64}, "prompt events.v1 changed"),
+        ({"schema_sha256": "0" * 64}, "schema changed"),
+        ({"article_sha256": {"seed:afp_hama": "0" * 64}}, "1 article text(s) changed"),
+    ],
+)
+def test_check_fails_on_a_stale_run(
+    tmp_path: Path, suite: Path, override: dict[str, object], why: str
+) -> None:
+    write_run(tmp_path / "runs", "t", "second", second_pass_records(), **override)
+    res = CliRunner().invoke(app, ["check", str(suite), "--runs-dir", str(tmp_path / "runs")])
+    assert res.exit_code == 1 and why in res.output
+
+
+def test_check_fails_below_threshold(tmp_path: Path, suite: Path) -> None:
+    empty = [
+        r.model_copy(update={"extraction": None, "error": "boom"}) for r in second_pass_records()
+    ]
+    write_run(tmp_path / "runs", "t", "second", empty)
+    res = CliRunner().invoke(app, ["check", str(suite), "--runs-dir", str(tmp_path / "runs")])
+    assert res.exit_code == 1 and "below the threshold 0.5" in res.output
+
+
+def test_compare_writes_paired_table_html_and_png(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    a = write_run(runs, "t", "second", second_pass_records())
+    b = write_run(runs, "t", "perturbed", perturbed_records(fixture_gold()))
+    res = CliRunner().invoke(
+        app,
+        [
+            "compare",
+            str(a),
+            str(b),
+            "--rounds",
+            "500",
+            "--html",
+            str(tmp_path / "c.html"),
+            "--png",
+            str(tmp_path / "c.png"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "## Paired comparisons" in res.output and "p (AR)" in res.output
+    assert "common articles" in res.output
+    assert (tmp_path / "c.html").stat().st_size > 10_000
+    assert (tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_score_json_has_intervals(tmp_path: Path) -> None:
+    run = write_run(tmp_path / "runs", "t", "second", second_pass_records())
+    res = CliRunner().invoke(
+        app, ["score", str(run / "predictions.jsonl"), "--format", "json", "--resamples", "200"]
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    head = out["runs"]["t__second"]["results"]["L1/all/headline"]
+    assert 0 <= head["f1"] <= 1 and len(head["ci95"]) == 2 and head["support"] > 0
+
+
+def test_bad_predictions_line_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"id": "x"}\n', encoding="utf-8")
+    res = CliRunner().invoke(app, ["score", str(path)])
+    assert res.exit_code == 2 and "p.jsonl:1: invalid record" in res.output
