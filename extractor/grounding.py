@@ -110,6 +110,8 @@ def locate(quote: str, article: str, folded: FoldedText | None = None) -> Span |
         return Span(start=start, end=start + len(quote), match="exact")
     folded = folded or fold(article)
     q = fold(quote).text
+    if not q:  # only invisible marks: nothing to find
+        return None
     pos = folded.text.find(q)
     if pos >= 0:
         return Span(
