@@ -38,7 +38,7 @@ WORDS = st.sampled_from(
         "twenty-five",
         ",",
         ".",
-        "’",
+        "\u2019",
     ]
 )
 
