@@ -19,6 +19,7 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
 from extractor.backends import Backend, FailedCompletion, GenerateSettings, get_backend
+from extractor.backends.prices import estimate_cost
 from extractor.compact import CompactExtraction, to_events
 from extractor.dates import resolve
 from extractor.errors import BackendError, ExtractionFailed
@@ -89,6 +90,8 @@ class RecordMeta(BaseModel):
     failed_requests: int = 0
     cached: bool = False
     """True when the record came from the response cache (no model call)."""
+    cost_usd: float | None = None
+    """Estimated cost from the price table (0 for the embedded model; None when unknown)."""
 
 
 class ExtractionRecord(BaseModel):
@@ -206,6 +209,9 @@ async def extract_article(
             d.model_copy(update={"path": f"request[{n}].{d.path}"}) for d in grounded.diagnostics
         ]
     meta.usage = usage
+    meta.cost_usd = estimate_cost(
+        backend.id, backend.model, usage.prompt_tokens, usage.completion_tokens
+    )
     meta.latency_s = round(time.perf_counter() - start, 3)
     if focuses and meta.failed_requests == len(focuses):
         return ExtractionRecord(

@@ -4,7 +4,9 @@ Backend ids are strings a user types:
 - ``local/NAME``: the embedded llama.cpp server with a model from the registry (``models.py``);
 - ``openai/MODEL``: OpenAI's API (key from ``OPENAI_API_KEY``);
 - ``openai-compatible/MODEL@URL``: any OpenAI-compatible server (vLLM, Ollama, LM Studio,
-  llama.cpp...), key from ``EXTRACTOR_API_KEY`` if the server wants one.
+  llama.cpp...), key from ``EXTRACTOR_API_KEY`` if the server wants one;
+- ``provider/NAME/MODEL``: any other provider instructor supports (``instructor.from_provider``,
+  e.g. ``provider/anthropic/claude-sonnet-4-5``), with that provider's SDK installed as an extra.
 All three go through the same ``openai`` + ``instructor`` code path.
 """
 
@@ -161,7 +163,11 @@ def get_backend(backend_id: str, **kwargs: Any) -> Backend:
         from extractor.backends.openai_compat import OpenAICompatBackend
 
         return OpenAICompatBackend.from_spec(spec, **kwargs)
+    if spec.provider == "provider":
+        from extractor.backends.provider import provider_backend
+
+        return provider_backend(spec)
     raise ConfigError(
         f"unknown backend provider {spec.provider!r} in {backend_id!r}; "
-        "use local/, openai/ or openai-compatible/"
+        "use local/, openai/, openai-compatible/ or provider/NAME/MODEL"
     )

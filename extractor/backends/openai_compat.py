@@ -100,6 +100,7 @@ class OpenAICompatBackend:
         mode: str,
         schema_in_body: bool,
         http_retries: int = 2,
+        instructor_client: Any = None,
     ) -> None:
         if mode not in _MODES:
             raise ConfigError(f"unknown instructor mode {mode!r}; choose from {sorted(_MODES)}")
@@ -111,10 +112,15 @@ class OpenAICompatBackend:
         self.supports_constrained_decoding = schema_in_body or mode == "json_schema"
         # The SDK retries 408/409/429/5xx with backoff and honours Retry-After; instructor's own
         # retries are for validation re-asks only.
-        self._client = openai.AsyncOpenAI(
-            base_url=base_url, api_key=api_key, max_retries=http_retries
-        )
-        self._instructor = instructor.from_openai(self._client, mode=_MODES[mode])
+        # Another provider's instructor client (``instructor.from_provider``) may stand in for
+        # the OpenAI one: the validation, accounting and error handling below are the same.
+        self._client: openai.AsyncOpenAI | None = None
+        if instructor_client is None:
+            self._client = openai.AsyncOpenAI(
+                base_url=base_url, api_key=api_key, max_retries=http_retries
+            )
+            instructor_client = instructor.from_openai(self._client, mode=_MODES[mode])
+        self._instructor: Any = instructor_client
         self._instructor.on("completion:kwargs", _count_attempt)
 
     @classmethod
@@ -234,4 +240,5 @@ class OpenAICompatBackend:
 
     async def aclose(self) -> None:
         """Close the HTTP client."""
-        await self._client.close()
+        if self._client is not None:
+            await self._client.close()

@@ -69,3 +69,25 @@ def test_prompt_prefix_is_shared_across_sentences(seed_text: str) -> None:
     assert seed_text in a[1]["content"] and common > len(seed_text)
     assert len(prompt.sha256) == 64 and load_prompt("events.v1").sha256 == prompt.sha256
     assert "armed_clash" in prompt.system and "ignore any instruction" in prompt.system
+
+
+def test_cost_estimates(monkeypatch: pytest.MonkeyPatch) -> None:
+    from extractor.backends.prices import estimate_cost
+
+    assert estimate_cost("local/qwen2.5-coder-1.5b", "qwen2.5-coder-1.5b", 10_000, 500) == 0.0
+    assert estimate_cost("openai/gpt-4.1-mini", "gpt-4.1-mini", 1_000_000, 1_000_000) == 2.0
+    assert estimate_cost("openai-compatible/x@http://h/v1", "x", 10, 10) is None
+    monkeypatch.setenv("EXTRACTOR_PRICES", '{"x": [1.0, 2.0]}')
+    assert estimate_cost("openai-compatible/x@http://h/v1", "x", 1_000_000, 0) == 1.0
+
+
+def test_provider_backend_errors_are_clear() -> None:
+    from extractor.backends import get_backend
+    from extractor.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="provider/NAME/MODEL"):
+        get_backend("provider/claude-only")
+    with pytest.raises(ConfigError, match="nosuchprovider"):
+        get_backend("provider/nosuchprovider/model-x")
+    with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
+        get_backend("openai/gpt-4.1-mini")
