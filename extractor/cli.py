@@ -82,6 +82,9 @@ def extract(
     date_column: str = "published",
     concurrency: Annotated[int, typer.Option(envvar="EXTRACTOR_CONCURRENCY")] = 0,
     cache: Annotated[Path | None, typer.Option(envvar="EXTRACTOR_CACHE")] = None,
+    constrain: Annotated[
+        str, typer.Option(help="none, or article: decode only the article's numbers and names")
+    ] = "none",
 ) -> None:
     """Extract events from articles; one JSON line per article (resumes an existing -o file)."""
     from extractor.backends import GenerateSettings, get_backend
@@ -93,6 +96,8 @@ def extract(
 
     if strategy not in STRATEGIES:
         raise typer.BadParameter(f"strategy must be one of {STRATEGIES}")
+    if constrain not in ("none", "article"):
+        raise typer.BadParameter("constrain must be none or article")
     articles = [
         a
         for src in inputs
@@ -128,7 +133,7 @@ def extract(
                     output=out_path,
                     prompt=load_prompt(),
                     strategy=strategy,
-                    settings=GenerateSettings(),
+                    settings=GenerateSettings(constrain=constrain),  # pyright: ignore[reportArgumentType]
                     cache=store,
                     on_record=progress,
                     concurrency=concurrency or (1 if backend.startswith("local/") else 8),
@@ -384,3 +389,86 @@ def serve(
     finally:
         server.stop()
         state_path(name).unlink(missing_ok=True)
+
+
+batch_app = typer.Typer(no_args_is_help=True, help="OpenAI Batch API: prepare, submit, collect.")
+app.add_typer(batch_app, name="batch")
+
+
+@batch_app.command("prepare")
+@friendly
+def batch_prepare(
+    inputs: Annotated[list[str], typer.Argument()],
+    model: Annotated[str, typer.Option()] = "gpt-4.1-mini",
+    output: Annotated[Path, typer.Option("-o", "--output")] = Path("batch.jsonl"),
+    text_column: str = "text",
+    id_column: str = "id",
+    date_column: str = "published",
+) -> None:
+    """Write Batch API requests (same prompts and schema as `extract`) and their manifest."""
+    from extractor.backends import GenerateSettings
+    from extractor.batch import manifest_path, prepare
+    from extractor.inputs import read_articles
+    from extractor.prompts import load_prompt
+
+    articles = [
+        a
+        for src in inputs
+        for a in read_articles(src, text_col=text_column, id_col=id_column, date_col=date_column)
+    ]
+    path = prepare(
+        articles,
+        model=model.removeprefix("openai/"),
+        prompt=load_prompt(),
+        out=output,
+        settings=GenerateSettings(),
+    )
+    print(f"{path}\n{manifest_path(path)}")
+
+
+@batch_app.command("submit")
+@friendly
+def batch_submit(requests: Path) -> None:
+    """Upload a request file and start a batch (needs OPENAI_API_KEY); prints the batch id."""
+    from extractor.batch import submit
+
+    print(submit(requests))
+
+
+@batch_app.command("status")
+@friendly
+def batch_status(
+    batch_id: str, download_dir: Annotated[Path | None, typer.Option("--download")] = None
+) -> None:
+    """Show a batch's status; with --download, fetch its output and error files."""
+    from extractor.batch import download, status
+
+    info = status(batch_id)
+    print(json.dumps(info, indent=1, default=str))
+    if download_dir:
+        for key in ("output_file_id", "error_file_id"):
+            file_id = info.get(key)
+            if file_id:
+                print(download(str(file_id), download_dir / f"{batch_id}.{key[:-8]}.jsonl"))
+
+
+@batch_app.command("collect")
+@friendly
+def batch_collect(
+    outputs: Annotated[list[Path], typer.Argument(help="batch output (and error) files")],
+    manifest: Annotated[Path, typer.Option()],
+    inputs: Annotated[list[str], typer.Option("--input")],
+    output: Annotated[Path, typer.Option("-o", "--output")] = Path("batch-records.jsonl"),
+) -> None:
+    """Validate and ground batch replies into extraction records (resumable)."""
+    from extractor.batch import collect
+    from extractor.inputs import read_articles
+
+    articles = {a.id: a for src in inputs for a in read_articles(src)}
+    missing = 0
+    for path in outputs:
+        stats = collect(path, manifest=manifest, articles=articles, out=output)
+        print(f"{path}: {stats}")
+        missing = stats.missing
+    if missing:
+        raise typer.Exit(1)

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from extractor.backends import Backend, FailedCompletion, GenerateSettings, get_backend
 from extractor.backends.prices import estimate_cost
 from extractor.compact import CompactExtraction, to_events
+from extractor.constrain import candidates, constrained_schema
 from extractor.dates import resolve
 from extractor.errors import BackendError, ExtractionFailed
 from extractor.grounding import ground, grounding_errors
@@ -162,9 +163,18 @@ async def extract_article(
             if compact
             else settings
         )
+        json_schema = (
+            constrained_schema(model, candidates(text, focus.text))
+            if settings.constrain == "article" and backend.supports_constrained_decoding
+            else None
+        )
         try:
             result = await backend.generate(
-                messages, model, request_settings, context={"article": text}
+                messages,
+                model,
+                request_settings,
+                context={"article": text},
+                json_schema=json_schema,
             )
         except BackendError as exc:
             if not exc.timeout:  # unreachable or failing server: the caller stops the run

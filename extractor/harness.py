@@ -26,9 +26,9 @@ from extractor.backends import GenerateSettings, get_backend
 from extractor.errors import ConfigError, InputError
 from extractor.extract import ExtractionRecord, schema_sha256
 from extractor.gold import GoldSet, load_gold
-from extractor.prompts import DEFAULT_PROMPT, load_prompt
+from extractor.prompts import DEFAULT_PROMPT, Prompt, load_prompt
 from extractor.runner import ResponseCache, run_batch
-from extractor.schema import ArticleExtraction, GoldDocument
+from extractor.schema import Article, ArticleExtraction, GoldDocument
 from extractor.scoring import CorpusScore, score_documents
 from extractor.strategies import STRATEGIES, StrategyName
 
@@ -222,16 +222,51 @@ def run_entry(
         finally:
             await backend.aclose()
 
+    complete = False
     try:
         asyncio.run(go())
+        complete = True
     finally:
+        # Written also when interrupted (Ctrl-C, a dead server): a partial run is scored on the
+        # articles it finished, says it is incomplete, and the next `eval` resumes it.
         cache.close()
+        write_run_info(
+            run_dir,
+            suite,
+            entry,
+            backend.describe(),
+            prompt,
+            gold,
+            articles,
+            settings,
+            started,
+            complete=complete,
+        )
+    return run_dir
+
+
+def write_run_info(
+    run_dir: Path,
+    suite: Suite,
+    entry: SuiteEntry,
+    backend: dict[str, str],
+    prompt: Prompt,
+    gold: GoldSet,
+    articles: list[Article],
+    settings: GenerateSettings,
+    started: dt.datetime,
+    *,
+    complete: bool,
+) -> None:
+    """Write ``run.json`` atomically: what ran, on what, and a summary of what came out."""
     records = read_predictions(run_dir / "predictions.jsonl")
+    done = {r.id for r in records}
     info = {
         "format_version": RUN_FORMAT_VERSION,
         "suite": suite.name,
         "name": entry.name,
-        "backend": backend.describe(),
+        "complete": complete,
+        "backend": backend,
         "strategy": entry.strategy,
         "prompt_id": prompt.id,
         "prompt_sha256": prompt.sha256,
@@ -242,7 +277,8 @@ def run_entry(
             else suite.gold
         ),
         "gold_sha256": gold.sha256,
-        "articles": [a.id for a in articles],
+        # the articles this run covers: all asked for when complete, else those finished
+        "articles": [a.id for a in articles if complete or a.id in done],
         "article_sha256": {a.id: text_sha256(a.text) for a in articles},
         "git_commit": git_commit(),
         "settings": dataclasses.asdict(settings),
@@ -254,7 +290,6 @@ def run_entry(
     tmp = run_dir / "run.json.tmp"
     tmp.write_text(json.dumps(info, indent=1), encoding="utf-8")
     tmp.replace(run_dir / "run.json")
-    return run_dir
 
 
 @dataclass(frozen=True)

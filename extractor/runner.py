@@ -89,7 +89,7 @@ def done_ids(path: Path) -> set[str]:
     return ids
 
 
-def _repair_tail(path: Path) -> None:
+def repair_tail(path: Path) -> None:
     """Cut a partial last line left by a kill, so appends start on a fresh line."""
     if not path.exists() or path.stat().st_size == 0:
         return
@@ -138,7 +138,7 @@ async def run_batch(
             raise InputError(f"duplicate article id {a.id!r} in the input")
         seen.add(a.id)
     output.parent.mkdir(parents=True, exist_ok=True)
-    _repair_tail(output)
+    repair_tail(output)
     already = done_ids(output)
     stats = RunStats(total=len(items), skipped=sum(a.id in already for a in items))
     todo = [a for a in items if a.id not in already]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel
 
@@ -54,6 +54,9 @@ class GenerateSettings:
     token_budget: int | None = 24_000
     """Cap on tokens per request across re-asks; re-asks grow the context each time."""
     timeout_s: float = 600.0
+    constrain: Literal["none", "article"] = "none"
+    """``article``: restrict decoding to the article's own numbers and names (``constrain.py``),
+    on backends that accept a JSON schema for constrained decoding."""
     seed: int | None = 0
 
 

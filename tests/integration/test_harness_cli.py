@@ -132,3 +132,30 @@ def test_bad_predictions_line_is_named(tmp_path: Path) -> None:
     path.write_text('{"id": "x"}\n', encoding="utf-8")
     res = CliRunner().invoke(app, ["score", str(path)])
     assert res.exit_code == 2 and "p.jsonl:1: invalid record" in res.output
+
+
+def test_interrupted_eval_leaves_a_run_record_and_resumes(tmp_path: Path) -> None:
+    from pytest_httpserver import HTTPServer
+
+    from extractor.errors import BackendError
+    from extractor.harness import SuiteEntry, load_run, load_suite, run_entry
+    from tests.faults.replay import Script, ok, status
+
+    with HTTPServer() as server:
+        script = Script([status(500)])
+        server.expect_request("/v1/chat/completions").respond_with_handler(script)
+        url = server.url_for("/v1")
+        path = tmp_path / "s.toml"
+        path.write_text(f'gold = "{ROOT / "gold" / "v1"}"\n[[systems]]\nname = "r"\n'
+                        f'backend = "openai-compatible/replay@{url}"\nstrategy = "whole"\n',
+                        encoding="utf-8")
+        suite = load_suite(path)
+        entry: SuiteEntry = suite.entries[0]
+        with pytest.raises(BackendError):
+            run_entry(entry, suite, tmp_path / "runs", limit=2)
+        run = load_run(tmp_path / "runs" / "s__r")
+        assert run.info["complete"] is False and run.info["articles"] == []
+        script.replies = [ok({"events": []})]  # the server recovers: the same eval resumes
+        run_entry(entry, suite, tmp_path / "runs", limit=2)
+        run = load_run(tmp_path / "runs" / "s__r")
+        assert run.info["complete"] is True and len(run.records) == 2

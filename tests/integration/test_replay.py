@@ -292,3 +292,14 @@ def test_cli_extract_and_exit_codes(
     assert res.exit_code == 2 and "missing.txt: no such file" in res.output
     res = runner.invoke(app, ["extract", str(src), "--backend", "nosuch/x"])
     assert res.exit_code == 2 and "unknown backend provider" in res.output
+
+
+def test_constrain_article_sends_the_articles_own_values_as_enums(httpserver: HTTPServer) -> None:
+    script = Script([ok({"events": []})], by_focus={"captured": ok(CAPTURE), "clashes": ok(CLASH)})
+    record = run(_extract(serve(httpserver, script), constrain="article"))
+    assert record.extraction is not None and len(record.extraction.events) == 2
+    schemas = [r["response_format"]["schema"] for r in script.requests]
+    clash = next(s for s in schemas if "18" in json.dumps(s))
+    count = clash["$defs"]["CompactCount"]["properties"]["value"]
+    assert set(count["enum"]) >= {10, 18} and 28 not in count["enum"]
+    assert clash["$defs"]["CompactEvent"]["properties"]["counts"]["maxItems"] >= 1
