@@ -146,9 +146,11 @@ def test_interrupted_eval_leaves_a_run_record_and_resumes(tmp_path: Path) -> Non
         server.expect_request("/v1/chat/completions").respond_with_handler(script)
         url = server.url_for("/v1")
         path = tmp_path / "s.toml"
-        path.write_text(f'gold = "{ROOT / "gold" / "v1"}"\n[[systems]]\nname = "r"\n'
-                        f'backend = "openai-compatible/replay@{url}"\nstrategy = "whole"\n',
-                        encoding="utf-8")
+        path.write_text(
+            f'gold = "{ROOT / "gold" / "v1"}"\n[[systems]]\nname = "r"\n'
+            f'backend = "openai-compatible/replay@{url}"\nstrategy = "whole"\n',
+            encoding="utf-8",
+        )
         suite = load_suite(path)
         entry: SuiteEntry = suite.entries[0]
         with pytest.raises(BackendError):
