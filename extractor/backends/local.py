@@ -61,7 +61,9 @@ def free_port() -> int:
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
     with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        # SIGKILL, not SIGTERM: uvicorn's graceful shutdown waits for the generation in flight,
+        # which llama.cpp finishes even when its client is gone (seen: an orphan for minutes).
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _answers(url: str, timeout: float = 2.0) -> bool:
@@ -165,14 +167,18 @@ class LlamaServer:
         )
 
     def stop(self) -> None:
-        """Stop the process if we started it: SIGTERM, then SIGKILL after 10 s."""
+        """Stop the process if we started it: SIGTERM, then SIGKILL after 3 s.
+
+        A busy server does not stop on SIGTERM until its current generation ends, so the grace
+        period is short; the server holds no state worth a longer wait.
+        """
         process = self.process
         if process is None or process.poll() is not None:
             return
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=3)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
