@@ -261,6 +261,11 @@ def write_run_info(
     """Write ``run.json`` atomically: what ran, on what, and a summary of what came out."""
     records = read_predictions(run_dir / "predictions.jsonl")
     done = {r.id for r in records}
+    previous = run_dir / "run.json"
+    if previous.exists():  # a resumed run started when its first part did
+        first = json.loads(previous.read_text(encoding="utf-8")).get("started")
+        if isinstance(first, str) and first < started.isoformat(timespec="seconds"):
+            started = dt.datetime.fromisoformat(first)
     info = {
         "format_version": RUN_FORMAT_VERSION,
         "suite": suite.name,
