@@ -72,7 +72,7 @@ def run_facts_table(facts: Mapping[str, Mapping[str, object]]) -> str:
 def comparison_table(comparisons: Sequence[Comparison]) -> str:
     """Pairwise differences with the paired bootstrap CI, AR p-value and Holm-adjusted p."""
     lines = [
-        "| score | A | B | F1 A | F1 B | δ (B-A) | 95% CI of δ | p (AR) | p (Holm) |",
+        "| score | A | B | F1 A | F1 B | δ (A-B) | 95% CI of δ | p (AR) | p (Holm) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for c in comparisons:
