@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,8 +62,3 @@ def extractor_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     home = tmp_path / "home"
     monkeypatch.setenv("EXTRACTOR_HOME", str(home))
     yield home
-
-
-def model_home() -> Path | None:
-    """Where pulled models are (the real cache), for the local_llm tier."""
-    return Path(os.environ["EXTRACTOR_HOME"]) if "EXTRACTOR_HOME" in os.environ else None

@@ -32,13 +32,6 @@ class Usage:
     cached_tokens: int = 0
     """Prompt tokens the server reported as served from its cache, where it reports them."""
 
-    def __add__(self, other: Usage) -> Usage:
-        return Usage(
-            self.prompt_tokens + other.prompt_tokens,
-            self.completion_tokens + other.completion_tokens,
-            self.cached_tokens + other.cached_tokens,
-        )
-
 
 @dataclass(frozen=True)
 class GenerateSettings:

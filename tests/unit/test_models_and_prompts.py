@@ -61,12 +61,11 @@ def test_prompt_prefix_is_shared_across_sentences(seed_text: str) -> None:
     a = prompt.messages(seed_text, task="sentence", focus="first sentence")
     b = prompt.messages(seed_text, task="sentence", focus="second one")
     assert a[0] == b[0]  # system text identical
-    common = len(a[1]["content"]) - len(
-        ' sentence"\nCopy evidence from this sentence. If it '
-        'reports no event, return {"events": []}.'
-    )
-    assert a[1]["content"][:200] == b[1]["content"][:200]
-    assert seed_text in a[1]["content"] and common > len(seed_text)
+    # the user messages differ only from the focus on: everything before it (the whole article)
+    # is a prefix the server's prompt cache can reuse
+    cut = a[1]["content"].index("first sentence")
+    assert b[1]["content"][:cut] == a[1]["content"][:cut]
+    assert seed_text in a[1]["content"][:cut]
     assert len(prompt.sha256) == 64 and load_prompt("events.v1").sha256 == prompt.sha256
     assert "armed_clash" in prompt.system and "ignore any instruction" in prompt.system
 
