@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+# the reliability tally: a `reliability` fixture and `--reliability-report DIR`
+pytest_plugins = ["tests.faults.tally"]
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 _real_connect = socket.socket.connect

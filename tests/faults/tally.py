@@ -1,0 +1,164 @@
+"""Reliability figures counted by the tests themselves, written at the end of the session.
+
+A reliability test asks for the ``reliability`` fixture and records what it actually did: each
+fault it injected, each bad input it tried, each injection article it sent, and the article ids it
+expected against the ids it found in the output (lost = expected but missing, duplicated = written
+more than once). The figures are recorded before the test's own assertions, so a failing test is
+counted with its outcome rather than hidden.
+
+``pytest --reliability-report DIR`` writes ``DIR/reliability.json`` and ``DIR/reliability.md``
+(``make test`` passes ``eval/reports``); without the option nothing is written, so running a
+single test never overwrites the figures of a full run with a partial tally.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pytest
+
+_TALLIES = pytest.StashKey[list["Tally"]]()
+_NODE = pytest.StashKey["Tally"]()
+
+
+@dataclass
+class Tally:
+    """What one test did, and how it ended."""
+
+    test: str
+    faults: list[str] = field(default_factory=list[str])
+    bad_inputs: list[str] = field(default_factory=list[str])
+    injections: list[str] = field(default_factory=list[str])
+    articles: int = 0
+    """Articles that had to end up in an output file (done or recorded with their error)."""
+    lost: int = 0
+    duplicated: int = 0
+    outcome: str = "not run"
+    duration_s: float = 0.0
+
+    def fault(self, name: str) -> None:
+        """A fault this test injected."""
+        self.faults.append(name)
+
+    def bad_input(self, name: str) -> None:
+        """A bad input this test fed in."""
+        self.bad_inputs.append(name)
+
+    def injection(self, name: str) -> None:
+        """An article with planted instructions this test sent through the pipeline."""
+        self.injections.append(name)
+
+    def records(self, expected: Iterable[str], written: Sequence[str]) -> None:
+        """Compare the ids a run had to produce with the ids found in its output."""
+        want = set(expected)
+        self.articles += len(want)
+        self.lost += len(want - set(written))
+        self.duplicated += len(written) - len(set(written))
+
+
+@pytest.fixture()
+def reliability(request: pytest.FixtureRequest) -> Tally:
+    """The tally of the current test (counted in the reliability report)."""
+    tally = Tally(test=request.node.nodeid)
+    request.node.stash[_NODE] = tally
+    request.config.stash.setdefault(_TALLIES, []).append(tally)
+    return tally
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--reliability-report",
+        metavar="DIR",
+        default=None,
+        help="write reliability.json and reliability.md (figures counted by the tests) to DIR",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Iterator[None] | pytest.TestReport:
+    report: pytest.TestReport = yield
+    tally = item.stash.get(_NODE, None)
+    if tally is not None and (report.when == "call" or report.failed):
+        if report.when == "call" or tally.outcome == "not run":
+            tally.outcome = report.outcome
+        tally.duration_s += report.duration
+    return report
+
+
+def totals(tallies: Sequence[Tally]) -> dict[str, int]:
+    """The figures the README quotes."""
+    return {
+        "tests": len(tallies),
+        "passed": sum(t.outcome == "passed" for t in tallies),
+        "failed": sum(t.outcome == "failed" for t in tallies),
+        "faults_injected": sum(len(t.faults) for t in tallies),
+        "fault_kinds": len({f for t in tallies for f in t.faults}),
+        "bad_inputs_tried": sum(len(t.bad_inputs) for t in tallies),
+        "injection_attempts": sum(len(t.injections) for t in tallies),
+        "articles_checked": sum(t.articles for t in tallies),
+        "records_lost": sum(t.lost for t in tallies),
+        "records_duplicated": sum(t.duplicated for t in tallies),
+    }
+
+
+def _markdown(figures: dict[str, int], tallies: Sequence[Tally], when: str) -> str:
+    def names(kind: str) -> str:
+        seen: dict[str, int] = {}
+        for t in tallies:
+            for n in getattr(t, kind):
+                seen[n] = seen.get(n, 0) + 1
+        return ", ".join(f"{n} ({k})" if k > 1 else n for n, k in sorted(seen.items())) or "none"
+
+    lines = [
+        "# Reliability",
+        "",
+        f"Counted by the reliability tests themselves ({when}, "
+        f"Python {platform.python_version()}).",
+        "",
+        "| figure | value |",
+        "|---|---:|",
+        f"| reliability tests (passed / failed) | {figures['tests']} "
+        f"({figures['passed']} / {figures['failed']}) |",
+        f"| faults injected ({figures['fault_kinds']} kinds) | {figures['faults_injected']} |",
+        f"| bad inputs tried | {figures['bad_inputs_tried']} |",
+        f"| prompt-injection attempts | {figures['injection_attempts']} |",
+        f"| articles checked for loss and duplication | {figures['articles_checked']} |",
+        f"| records lost | {figures['records_lost']} |",
+        f"| records duplicated | {figures['records_duplicated']} |",
+        "",
+        f"**Faults:** {names('faults')}.",
+        "",
+        f"**Bad inputs:** {names('bad_inputs')}.",
+        "",
+        f"**Injections:** {names('injections')}.",
+        "",
+        "| test | outcome | faults | bad inputs | injections | articles | lost | dup | s |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| `{t.test}` | {t.outcome} | {len(t.faults)} | {len(t.bad_inputs)} | "
+        f"{len(t.injections)} | {t.articles} | {t.lost} | {t.duplicated} | {t.duration_s:.1f} |"
+        for t in sorted(tallies, key=lambda t: t.test)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    target = session.config.getoption("--reliability-report")
+    tallies = session.config.stash.get(_TALLIES, [])
+    if not target or not tallies:
+        return
+    out = Path(target)
+    out.mkdir(parents=True, exist_ok=True)
+    when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    figures = totals(tallies)
+    payload = {"generated": when, "totals": figures, "tests": [asdict(t) for t in tallies]}
+    (out / "reliability.json").write_text(json.dumps(payload, indent=1), encoding="utf-8")
+    (out / "reliability.md").write_text(_markdown(figures, tallies, when), encoding="utf-8")
