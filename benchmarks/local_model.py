@@ -5,8 +5,12 @@ extracts the first N gold articles, and prints one table row: median seconds and
 article, share of prompt tokens served from the prompt cache, peak RSS of the server, the share of
 requests whose replies never validated, and L1 precision/recall/F1 per field on those articles.
 
-    python benchmarks/local_model.py --articles 5 --models qwen2.5-coder-1.5b smollm2-135m \
-        --strategies sentence whole --out eval/reports/local_model.md
+    python -m benchmarks.local_model --every 14 --out eval/reports/local_model.md \
+        --systems qwen2.5-coder-1.5b:sentence qwen2.5-coder-1.5b:sentence:article \
+        qwen2.5-coder-1.5b:whole smollm2-135m:sentence smollm2-135m:whole
+
+A system is MODEL:STRATEGY[:CONSTRAIN]. The sample is every N-th gold article, the seed first; the
+seed's 16 key facts (``gold/seed_facts.toml``) are tallied for each system.
 
 Run it on an otherwise idle machine: llama.cpp's threads share the cores with anything else.
 """
@@ -21,8 +25,9 @@ import statistics
 import time
 from pathlib import Path
 
+from benchmarks.seed_facts import SEED_ID, tally
 from extractor.backends import GenerateSettings
-from extractor.backends.local import LlamaServer
+from extractor.backends.local import LlamaServer, default_threads
 from extractor.backends.models import get_model
 from extractor.backends.openai_compat import OpenAICompatBackend
 from extractor.extract import ExtractionRecord, extract_article
@@ -49,9 +54,9 @@ def cache_reuse(log: Path, since: int) -> float | None:
     return sum(a for a, _ in hits) / total if total else None
 
 
-def run_one(model: str, strategy: str, n: int) -> dict[str, object]:
+def run_one(model: str, strategy: str, constrain: str, every: int) -> dict[str, object]:
     gold = load_gold(ROOT / "gold" / "v1")
-    articles = [ga.article for ga in gold.articles][:n]
+    articles = [ga.article for ga in gold.articles][::every]
     os.environ["EXTRACTOR_LLAMA_VERBOSE"] = "true"
     started = time.perf_counter()
     server = LlamaServer.start(get_model(model))
@@ -77,7 +82,7 @@ def run_one(model: str, strategy: str, n: int) -> dict[str, object]:
                         article,
                         backend,
                         strategy=strategy,  # type: ignore[arg-type]
-                        settings=GenerateSettings(),
+                        settings=GenerateSettings(constrain=constrain),  # type: ignore[arg-type]
                     )
                 )
         finally:
@@ -90,6 +95,8 @@ def run_one(model: str, strategy: str, n: int) -> dict[str, object]:
     finally:
         server.stop()
     score = score_records(records, gold, only=[a.id for a in articles], ci_resamples=0)
+    seed = next(r for r in records if r.id == SEED_ID)
+    facts = tally(seed.extraction, articles[0].text)
     requests = sum(r.meta.requests for r in records)
     f1 = {
         k: score.results[k]
@@ -98,6 +105,7 @@ def run_one(model: str, strategy: str, n: int) -> dict[str, object]:
     return {
         "model": model,
         "strategy": strategy,
+        "constrain": constrain,
         "articles": len(records),
         "server_ready_s": round(ready_s, 1),
         "median_s": round(statistics.median(r.meta.latency_s for r in records), 1),
@@ -112,6 +120,8 @@ def run_one(model: str, strategy: str, n: int) -> dict[str, object]:
         ),
         "dropped_by_grounding": sum(len(r.extraction.diagnostics) for r in records if r.extraction),
         **{k.split("/")[1] + "_f1": round(v.f1, 2) for k, v in f1.items()},
+        "seed_facts": f"{facts.found}/{facts.total}",
+        "invented_numbers": len(facts.invented),
     }
 
 
@@ -123,16 +133,33 @@ def table(rows: list[dict[str, object]]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", nargs="+", default=["qwen2.5-coder-1.5b", "smollm2-135m"])
-    parser.add_argument("--strategies", nargs="+", default=["sentence", "whole"])
-    parser.add_argument("--articles", type=int, default=5)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument(
+        "--systems",
+        nargs="+",
+        default=[
+            "qwen2.5-coder-1.5b:sentence",
+            "qwen2.5-coder-1.5b:sentence:article",
+            "qwen2.5-coder-1.5b:whole",
+            "smollm2-135m:sentence",
+            "smollm2-135m:whole",
+        ],
+        help="MODEL:STRATEGY[:CONSTRAIN]",
+    )
+    parser.add_argument("--every", type=int, default=14, help="every N-th gold article")
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "reports" / "local_model.md")
     args = parser.parse_args()
-    rows = [run_one(m, s, args.articles) for m in args.models for s in args.strategies]
+    rows: list[dict[str, object]] = []
+    for system in args.systems:
+        model, strategy, *rest = system.split(":")
+        rows.append(run_one(model, strategy, rest[0] if rest else "none", args.every))
     out = (
-        f"# Local model benchmark\n\nFirst {args.articles} gold articles, 2 threads, "
-        f"measured {time.strftime('%Y-%m-%d')} in one run; medians per article.\n\n"
+        f"# Local model benchmark\n\nEvery {args.every}th gold v1 article (the seed first, "
+        f"{rows[0]['articles']} articles), {default_threads()} llama.cpp thread(s) on "
+        f"{os.cpu_count()} cores, measured {time.strftime('%Y-%m-%d %H:%M')} in one run of "
+        f"`benchmarks/local_model.py`; medians per article. F1: L1 micro over the sample; "
+        f"seed_facts: the seed's 16 key facts found (`gold/seed_facts.toml`); "
+        f"invented_numbers: count values on the seed that nothing in it states.\n\n"
         f"{table(rows)}\n"
     )
     print(out)

@@ -52,7 +52,7 @@ from extractor.numbers import read_numbers, supports_value, words_to_int
 
 _T = TypeVar("_T")
 
-__all__ = ["MAX_ENUM", "Candidates", "candidates", "constrained_schema"]
+__all__ = ["MAX_ENUM", "Candidates", "candidates", "candidates_hint", "constrained_schema"]
 
 MAX_ENUM = 200
 """Longest candidate list compiled into an enum; a longer one leaves its field unconstrained."""
@@ -491,6 +491,22 @@ def candidates(article: str, focus: str | None = None) -> Candidates:
         actors=_unique(a for a in actors if a),
         dates=_unique(d.strip() for d in _dates(text)),
     )
+
+
+def candidates_hint(c: Candidates) -> str:
+    """The candidates as a line of prompt, for a backend that cannot constrain its decoding.
+
+    The model is told which numbers and names the text offers; grounding still checks the reply.
+    """
+    parts = [
+        ("Numbers stated", ", ".join(str(v) for v in c.count_values)),
+        ("Names", "; ".join(dict.fromkeys([*c.places, *c.actors]))),
+        ("Dates", "; ".join(c.dates)),
+    ]
+    lines = [f"{label}: {value}" for label, value in parts if value]
+    if not lines:
+        return "The text states no number, name or date: any count, place or actor is invalid."
+    return "Use only values the text states. " + " | ".join(lines)
 
 
 _COUNT_DEFS = ("CompactCount", "Count")

@@ -20,7 +20,7 @@ import subprocess
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Literal, cast
 
 from extractor.backends import GenerateSettings, get_backend
 from extractor.errors import ConfigError, InputError
@@ -39,11 +39,12 @@ RUN_FORMAT_VERSION = 1
 
 @dataclass(frozen=True)
 class SuiteEntry:
-    """One system of a suite: a backend with a strategy."""
+    """One system of a suite: a backend with a strategy (and, optionally, constrained decoding)."""
 
     backend: str
     strategy: StrategyName
     name: str
+    constrain: Literal["none", "article"] = "none"
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,11 @@ def load_suite(path: Path) -> Suite:
         strategy = sys_.get("strategy", "sentence")
         if strategy not in STRATEGIES or "backend" not in sys_:
             raise ConfigError(f"{path}: systems[{i}]: needs backend and a strategy in {STRATEGIES}")
+        constrain = sys_.get("constrain", "none")
+        if constrain not in ("none", "article"):
+            raise ConfigError(f"{path}: systems[{i}]: constrain must be none or article")
         name = sys_.get("name") or f"{sys_['backend'].replace('/', '_')}__{strategy}"
-        entries.append(SuiteEntry(sys_["backend"], strategy, name))
+        entries.append(SuiteEntry(sys_["backend"], strategy, name, constrain))
     if not entries:
         raise ConfigError(f"{path}: no [[systems]]")
     gold = (path.parent / data.get("gold", "../../gold/v1")).resolve()
@@ -190,7 +194,7 @@ def run_entry(
     """
     gold = load_gold(suite.gold)
     prompt = load_prompt(suite.prompt)
-    settings = settings or GenerateSettings()
+    settings = dataclasses.replace(settings or GenerateSettings(), constrain=entry.constrain)
     run_dir = runs_dir / f"{suite.name}__{entry.name}"
     old_info = run_dir / "run.json"
     if old_info.exists():
@@ -273,6 +277,7 @@ def write_run_info(
         "complete": complete,
         "backend": backend,
         "strategy": entry.strategy,
+        "constrain": entry.constrain,
         "prompt_id": prompt.id,
         "prompt_sha256": prompt.sha256,
         "schema_sha256": schema_sha256(),
