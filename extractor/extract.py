@@ -13,12 +13,19 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Mapping
 from functools import cache
 from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
-from extractor.backends import Backend, FailedCompletion, GenerateSettings, get_backend
+from extractor.backends import (
+    Backend,
+    FailedCompletion,
+    GenerateSettings,
+    get_backend,
+    validation_context,
+)
 from extractor.backends.prices import estimate_cost
 from extractor.compact import CompactExtraction, to_events
 from extractor.constrain import candidates, constrained_schema
@@ -47,7 +54,7 @@ class GroundedExtraction(ArticleExtraction):
 
     @model_validator(mode="after")
     def _grounded(self, info: ValidationInfo) -> Self:
-        context: dict[str, Any] = info.context or {}
+        context: Mapping[str, Any] = info.context or validation_context.get() or {}
         article = context.get("article")
         if isinstance(article, str) and context.get("reask_grounding", True):
             errors = grounding_errors(self, article)

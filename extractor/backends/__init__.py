@@ -13,6 +13,7 @@ All three go through the same ``openai`` + ``instructor`` code path.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
@@ -21,6 +22,16 @@ from pydantic import BaseModel
 from extractor.errors import ConfigError
 
 T = TypeVar("T", bound=BaseModel)
+
+validation_context: ContextVar[Mapping[str, Any] | None] = ContextVar(
+    "validation_context", default=None
+)
+"""The validation context of the request in flight in this asyncio task (the article text).
+
+Backends set it around a request instead of handing it to instructor as ``context=``: instructor
+renders every message as a Jinja template with that context, so an article containing ``{{`` broke
+the request and ``{{ article }}`` in an article was replaced by the article; the rendering also
+cost a template compilation per message."""
 
 
 @dataclass(frozen=True)

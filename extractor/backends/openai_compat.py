@@ -8,6 +8,7 @@ the backend id overrides the default (``openai-compatible/M@URL?mode=tools``).
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -25,6 +26,7 @@ from extractor.backends import (
     GenerateSettings,
     T,
     Usage,
+    validation_context,
 )
 from extractor.errors import BackendError, ConfigError
 
@@ -45,6 +47,17 @@ _MODES: dict[str, instructor.Mode] = {
     "tools": instructor.Mode.TOOLS,
     "md_json": instructor.Mode.MD_JSON,
 }
+
+
+@functools.cache
+def _response_schema(model: type[T]) -> type[T]:
+    """The model as instructor's ``ResponseSchema`` subclass, built once per model.
+
+    instructor builds this subclass itself when given a plain model, on every request: a new class
+    each time, whose JSON schema is then generated afresh. That was most of the CPU a request cost
+    us (``benchmarks/throughput.py``); built once, the schema cache on ``Strict`` applies.
+    """
+    return instructor.openai_schema(model)
 
 
 def _usage_from(total_usage: Any) -> Usage:
@@ -189,13 +202,13 @@ class OpenAICompatBackend:
         start = time.perf_counter()
         attempts: list[int] = []
         token = _attempts.set(attempts)
+        context_token = validation_context.set(dict(context or {}))
         try:
             output, completion = await self._instructor.chat.completions.create_with_completion(
                 model=self.model,
                 messages=cast("Any", list(messages)),
-                response_model=response_model,
+                response_model=_response_schema(response_model),
                 max_retries=settings.max_retries,
-                context=dict(context or {}),
                 temperature=settings.temperature,
                 max_tokens=settings.max_tokens,
                 seed=settings.seed,
@@ -229,6 +242,7 @@ class OpenAICompatBackend:
             raise _backend_error(self.id, self.base_url, exc) from exc
         finally:
             _attempts.reset(token)
+            validation_context.reset(context_token)
         total = getattr(output, "_total_usage", None)
         return Completion(
             output=output,
