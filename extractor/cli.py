@@ -19,11 +19,22 @@ from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar, cast
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from extractor.errors import ExtractorError
 
 if TYPE_CHECKING:
+    from extractor.backends import GenerateSettings
+    from extractor.extract import ExtractionRecord
+    from extractor.runner import ResponseCache
+    from extractor.schema import Article
     from extractor.scoring import CorpusScore
 
 app = typer.Typer(
@@ -76,7 +87,17 @@ def extract(
     ],
     backend: Annotated[str, typer.Option(envvar="EXTRACTOR_BACKEND")] = "local/qwen2.5-coder-1.5b",
     strategy: Annotated[str, typer.Option(envvar="EXTRACTOR_STRATEGY")] = "sentence",
-    output: Annotated[Path | None, typer.Option("-o", "--output")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="x.jsonl (the resumable log), or x.parquet (written from the log x.jsonl)",
+        ),
+    ] = None,
+    output_dataset: Annotated[
+        Path | None, typer.Option(help="also save the records as a `datasets` dataset here")
+    ] = None,
     text_column: str = "text",
     id_column: str = "id",
     date_column: str = "published",
@@ -85,71 +106,146 @@ def extract(
     constrain: Annotated[
         str, typer.Option(help="none, or article: decode only the article's numbers and names")
     ] = "none",
+    engine: Annotated[
+        str, typer.Option(envvar="EXTRACTOR_ENGINE", help="local (asyncio) or ray (Ray Data)")
+    ] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option(envvar="RAY_ADDRESS", help="Ray cluster to join (ray only)")
+    ] = None,
+    ray_actors: Annotated[int, typer.Option(help="actors in the Ray pool (ray only)")] = 0,
 ) -> None:
     """Extract events from articles; one JSON line per article (resumes an existing -o file)."""
-    from extractor.backends import GenerateSettings, get_backend
-    from extractor.extract import ExtractionRecord
+    from extractor.backends import GenerateSettings
     from extractor.inputs import read_articles
+    from extractor.outputs import export, log_path_for
     from extractor.prompts import load_prompt
-    from extractor.runner import ResponseCache, run_batch
+    from extractor.runner import ResponseCache, done_ids
     from extractor.strategies import STRATEGIES
 
     if strategy not in STRATEGIES:
         raise typer.BadParameter(f"strategy must be one of {STRATEGIES}")
     if constrain not in ("none", "article"):
         raise typer.BadParameter("constrain must be none or article")
+    if engine not in ("local", "ray"):
+        raise typer.BadParameter("engine must be local or ray")
     articles = [
         a
         for src in inputs
         for a in read_articles(src, text_col=text_column, id_col=id_column, date_col=date_column)
     ]
-    engine = get_backend(backend)
-    out_path = output or Path(f"extractions-{time.strftime('%Y%m%d-%H%M%S')}.jsonl")
+    suffix = ".parquet" if engine == "ray" else ".jsonl"
+    out_path = output or Path(f"extractions-{time.strftime('%Y%m%d-%H%M%S')}{suffix}")
+    log_path = log_path_for(out_path)
     to_stdout = output is None and len(articles) == 1
     store = ResponseCache(cache) if cache else None
-    failed = 0
+    in_flight = concurrency or (1 if backend.startswith("local/") else 8)
+    settings = GenerateSettings(constrain=constrain)  # pyright: ignore[reportArgumentType]
+    already = done_ids(log_path) & {a.id for a in articles}
+    failed = cached = tokens = new = 0
+    started = time.monotonic()
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
         TimeRemainingColumn(),
+        TextColumn("{task.fields[tally]}"),
         console=err,
         disable=len(articles) < 2,
     ) as bar:
-        task = bar.add_task("extracting", total=len(articles))
+        task = bar.add_task(
+            "extracting", total=len(articles), completed=len(already), rate="", tally=""
+        )
 
         def progress(record: ExtractionRecord) -> None:
-            nonlocal failed
+            nonlocal failed, cached, tokens, new
+            new += 1
             failed += record.error is not None
-            bar.update(task, advance=1, description=f"extracting ({failed} failed)")
+            cached += record.meta.cached
+            tokens += record.meta.usage.prompt_tokens + record.meta.usage.completion_tokens
+            rate = new / max(time.monotonic() - started, 1e-9)
+            bar.update(
+                task,
+                advance=1,
+                rate=f"{rate:.1f}/s",
+                tally=f"{tokens:,} tok · {failed} errors · {cached} cached",
+            )
             if to_stdout:
                 print(record.model_dump_json())
 
-        async def go() -> None:
+        if engine == "ray":
+            from extractor.engines.ray import run_ray
+
             try:
-                await run_batch(
+                run_ray(
                     articles,
-                    engine,
-                    output=out_path,
+                    backend,
+                    output=log_path,
                     prompt=load_prompt(),
                     strategy=strategy,
-                    settings=GenerateSettings(constrain=constrain),  # pyright: ignore[reportArgumentType]
+                    settings=settings,
                     cache=store,
                     on_record=progress,
-                    concurrency=concurrency or (1 if backend.startswith("local/") else 8),
+                    concurrency=in_flight,
+                    actors=ray_actors or None,
+                    address=ray_address,
                 )
             finally:
-                await engine.aclose()
-
-        try:
-            asyncio.run(go())
-        finally:
-            if store:
-                store.close()
+                if store:
+                    store.close()
+        else:
+            _extract_local(
+                articles, backend, log_path, strategy, settings, store, progress, in_flight
+            )
+    parquet = out_path if out_path != log_path else None
+    for path in export(log_path, parquet=parquet, dataset=output_dataset):
+        err.print(f"wrote {path}")
     if not to_stdout:
-        err.print(f"wrote {out_path}")
+        err.print(f"wrote {log_path}")
     if failed:
         raise typer.Exit(1)
+
+
+def _extract_local(
+    articles: list[Article],
+    backend: str,
+    log_path: Path,
+    strategy: str,
+    settings: GenerateSettings,
+    store: ResponseCache | None,
+    progress: Callable[[ExtractionRecord], None],
+    concurrency: int,
+) -> None:
+    """The local engine: ``run_batch`` on one asyncio loop in this process."""
+    from extractor.backends import get_backend
+    from extractor.prompts import load_prompt
+    from extractor.runner import run_batch
+
+    engine = get_backend(backend)
+
+    async def go() -> None:
+        try:
+            await run_batch(
+                articles,
+                engine,
+                output=log_path,
+                prompt=load_prompt(),
+                strategy=strategy,  # pyright: ignore[reportArgumentType]
+                settings=settings,
+                cache=store,
+                on_record=progress,
+                concurrency=concurrency,
+            )
+        finally:
+            await engine.aclose()
+
+    try:
+        asyncio.run(go())
+    finally:
+        if store:
+            store.close()
 
 
 @app.command("eval")
