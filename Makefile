@@ -41,7 +41,7 @@ lint: install
 test: models chromium lint
 	$(X) gold validate gold/v1
 	$(X) check eval/suites/default.toml
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q --reliability-report eval/reports
 
 bench: models
 	$(PY) benchmarks/local_model.py

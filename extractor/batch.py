@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from extractor.backends import Completion, FailedCompletion, GenerateSettings, T, Usage
 from extractor.errors import BackendError, ConfigError, InputError
 from extractor.extract import GroundedExtraction, extract_article, schema_sha256
+from extractor.planted import mask_planted
 from extractor.prompts import Prompt, load_prompt
 from extractor.runner import done_ids, repair_tail
 from extractor.schema import Article
@@ -397,7 +398,10 @@ def _request(
     published = article.published.isoformat() if article.published else None
     body: JSONObject = {
         "model": model,
-        "messages": prompt.messages(article.text, task=STRATEGY, published=published),
+        # the model reads what the live pipeline shows it: planted instructions masked
+        "messages": prompt.messages(
+            mask_planted(article.text)[0], task=STRATEGY, published=published
+        ),
         "response_format": {
             "type": "json_schema",
             "json_schema": {"name": SCHEMA_NAME, "strict": True, "schema": schema},

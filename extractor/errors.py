@@ -28,6 +28,17 @@ class BackendError(ExtractorError):
         self.timeout = timeout
         """True when the server was reachable but too slow for this request."""
 
+    @property
+    def request_specific(self) -> bool:
+        """True when the failure belongs to this request, not to the server.
+
+        A request too slow, too large for the model's context (HTTP 400/413) or rejected as
+        unprocessable (422) fails that article, which is recorded with the error; the run goes on.
+        Anything else (unreachable, 401, 429 or 5xx after the SDK's retries) stops the run.
+        """
+        status = getattr(self.__cause__, "status_code", None)
+        return self.timeout or status in (400, 413, 422)
+
 
 class ExtractionFailed(ExtractorError):
     """The model's replies still failed validation when the retry budget ran out."""

@@ -32,6 +32,7 @@ from extractor.constrain import candidates, constrained_schema
 from extractor.dates import resolve
 from extractor.errors import BackendError, ExtractionFailed
 from extractor.grounding import ground, grounding_errors
+from extractor.planted import mask_planted
 from extractor.prompts import DEFAULT_PROMPT, Prompt, load_prompt
 from extractor.schema import SCHEMA_VERSION, Article, ArticleExtraction, Diagnostic, Event
 from extractor.strategies import StrategyName, merge_events, plan
@@ -98,6 +99,9 @@ class RecordMeta(BaseModel):
     failed_requests: int = 0
     cached: bool = False
     """True when the record came from the response cache (no model call)."""
+    budget_exhausted: bool = False
+    """True when the article's token budget ran out (``GenerateSettings.article_token_budget``):
+    requests after that point were not sent, or re-asks were cut short."""
     cost_usd: float | None = None
     """Estimated cost from the price table (0 for the embedded model; None when unknown)."""
 
@@ -142,7 +146,9 @@ async def extract_article(
     """
     prompt = prompt or load_prompt(DEFAULT_PROMPT)
     settings = settings or GenerateSettings()
-    text = article.text
+    # Text addressed to a model ("ignore previous instructions...") is blanked before anything
+    # reads it; offsets are kept, so spans still point into the original article.
+    text, planted = mask_planted(article.text)
     published = article.published.isoformat() if article.published else None
     meta = RecordMeta(
         backend=backend.id,
@@ -153,14 +159,38 @@ async def extract_article(
         strategy=strategy,
     )
     events: list[Event] = []
-    diagnostics: list[Diagnostic] = []
+    diagnostics: list[Diagnostic] = [
+        Diagnostic(
+            path=f"article[{p.start}:{p.end}]",
+            reason="text addressed to a model, not to readers; masked before extraction",
+            item={"text": p.text[:300]},
+        )
+        for p in planted
+    ]
     usage = UsageRecord()
     last_error: str | None = None
     last_raw: str | None = None
     start = time.perf_counter()
     focuses = plan(text, strategy)
+    budget = settings.article_token_budget
     for n, focus in enumerate(focuses):
-        messages = prompt.messages(text, task=focus.task, focus=focus.text, published=published)
+        spent = usage.prompt_tokens + usage.completion_tokens
+        if budget is not None and spent >= budget:
+            meta.budget_exhausted = True
+            diagnostics.append(
+                Diagnostic(
+                    path=f"request[{n}]",
+                    reason=f"token budget of {budget} per article spent ({spent} tokens) after "
+                    f"{n} of {len(focuses)} requests; the remaining requests were not sent",
+                )
+            )
+            break
+        if focus.task == "window" and focus.text:
+            # a window is asked about as an article of its own, so a request stays bounded
+            # however long the article (a 1 MB page); its quotes are grounded in the whole text
+            messages = prompt.messages(focus.text, task="whole", published=published)
+        else:
+            messages = prompt.messages(text, task=focus.task, focus=focus.text, published=published)
         compact = focus.task == "sentence" and focus.text is not None
         model: type[GroundedExtraction] | type[CompactExtraction] = (
             CompactExtraction if compact else GroundedExtraction
@@ -170,6 +200,10 @@ async def extract_article(
             if compact
             else settings
         )
+        if budget is not None:  # re-asks of this request stop where the article's budget does
+            left = budget - spent
+            cap = left if settings.token_budget is None else min(settings.token_budget, left)
+            request_settings = dataclasses.replace(request_settings, token_budget=cap)
         json_schema = (
             constrained_schema(model, candidates(text, focus.text))
             if settings.constrain == "article" and backend.supports_constrained_decoding
@@ -184,9 +218,10 @@ async def extract_article(
                 json_schema=json_schema,
             )
         except BackendError as exc:
-            if not exc.timeout:  # unreachable or failing server: the caller stops the run
+            if not exc.request_specific:  # unreachable or failing server: the caller stops
                 raise
-            # Too slow for this request (a long reply on a loaded machine): record it and go on.
+            # Too slow or too large for this request (a long reply on a loaded machine, a page
+            # beyond the model's context): record it for the article and go on.
             meta.requests += 1
             meta.failed_requests += 1
             last_error = str(exc)
@@ -226,11 +261,13 @@ async def extract_article(
             d.model_copy(update={"path": f"request[{n}].{d.path}"}) for d in grounded.diagnostics
         ]
     meta.usage = usage
+    if budget is not None and usage.prompt_tokens + usage.completion_tokens >= budget:
+        meta.budget_exhausted = True
     meta.cost_usd = estimate_cost(
         backend.id, backend.model, usage.prompt_tokens, usage.completion_tokens
     )
     meta.latency_s = round(time.perf_counter() - start, 3)
-    if focuses and meta.failed_requests == len(focuses):
+    if focuses and meta.failed_requests == meta.requests:
         return ExtractionRecord(
             id=article.id,
             extraction=None,

@@ -92,7 +92,10 @@ def read_articles(
             raise InputError(f"{path}: empty file")
         yield Article(id=path.stem, text=text)
     elif suffix == ".jsonl":
-        for n, line in enumerate(_read_text(path).splitlines(), 1):
+        lines = _read_text(path).splitlines()
+        if not any(line.strip() for line in lines):
+            raise InputError(f"{path}: empty file (no JSON lines)")
+        for n, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
@@ -104,8 +107,12 @@ def read_articles(
             yield _article(row, f"{path}:{n}", **kw)  # pyright: ignore[reportUnknownArgumentType]
     elif suffix == ".csv":
         with path.open(encoding="utf-8", newline="") as f:
+            rows = 0
             for n, row in enumerate(csv.DictReader(f), 2):
+                rows += 1
                 yield _article(row, f"{path}:{n}", **kw)
+        if not rows:
+            raise InputError(f"{path}: empty file (no rows under the header)")
     elif suffix == ".parquet":
         import pyarrow.parquet as pq
 

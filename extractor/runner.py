@@ -42,12 +42,15 @@ def cache_key(
     """The identity of one unit of work; any change to what the model sees changes it."""
     # the same model on another port is the same work: the URL is not part of the key
     described = {k: v for k, v in backend.describe().items() if k != "base_url"}
+    # A record that stayed within the article's token budget is the same whatever the budget,
+    # and one that hit it is never cached (below), so the budget is not part of the work.
+    knobs = {k: v for k, v in dataclasses.asdict(settings).items() if k != "article_token_budget"}
     facts = {
         "backend": described,
         "prompt": prompt.sha256,
         "schema": schema_sha256(),
         "strategy": strategy,
-        "settings": dataclasses.asdict(settings),
+        "settings": knobs,
         "article": hashlib.sha256(article.text.encode("utf-8")).hexdigest(),
         "published": article.published.isoformat() if article.published else None,
     }
@@ -55,7 +58,10 @@ def cache_key(
 
 
 class ResponseCache:
-    """A small SQLite key-value store of finished records (failures are not cached)."""
+    """A small SQLite key-value store of finished records.
+
+    Failures and records cut short by the token budget are not cached.
+    """
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -215,7 +221,7 @@ async def run_batch(
                     record = await extract_article(
                         article, backend, strategy=strategy, prompt=prompt, settings=settings
                     )
-                if cache and record.error is None:
+                if cache and record.error is None and not record.meta.budget_exhausted:
                     cache.put(key, record)
             log.write(record)  # synchronous: no other task can interleave a line
             stats.done += 1

@@ -57,6 +57,11 @@ class GenerateSettings:
     """Re-asks after a reply fails validation or grounding (instructor's re-ask)."""
     token_budget: int | None = 24_000
     """Cap on tokens per request across re-asks; re-asks grow the context each time."""
+    article_token_budget: int | None = 250_000
+    """Cap on tokens (prompt + completion) spent on one article across all its requests and
+    re-asks. When it is reached the article's remaining requests are not sent, and the record says
+    so (``meta.budget_exhausted`` and a diagnostic). About twice the costliest gold article
+    (128k tokens, 28 sentence requests), so it stops runaway cost (a 1 MB page) and nothing else."""
     timeout_s: float = 600.0
     constrain: Literal["none", "article"] = "none"
     """``article``: restrict decoding to the article's own numbers and names (``constrain.py``),

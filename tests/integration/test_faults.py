@@ -59,6 +59,7 @@ FAULTS = [
     Fault("500, persistent", ["ok", "status:500"], True, "HTTP 500"),
     Fault("503, persistent", ["ok", "status:503"], True, "HTTP 503"),
     Fault("connection reset, persistent", ["ok", "reset"], True, "cannot reach {url}"),
+    Fault("400 request too large, once", ["ok", "status:400", "ok"], False, "HTTP 400"),
     Fault("reply slower than the timeout", ["ok", *["slow:2"] * 3, "ok"], False, "timed out"),
     Fault("truncated JSON", ["ok", 'raw:{"events": [{"sub_event_ty', "ok"], False, "validat"),
     Fault(

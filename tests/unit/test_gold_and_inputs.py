@@ -6,6 +6,7 @@ import pytest
 from extractor.errors import GoldDataError, InputError
 from extractor.gold import load_gold
 from extractor.inputs import read_articles
+from tests.faults.tally import Tally
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,7 +45,8 @@ def _first_with_counts_index(gold: Path) -> int:
     return next(i for i, e in enumerate(rec["events"]) if e["counts"])
 
 
-def test_bad_evidence_is_named_by_file_line_and_field(tmp_path: Path) -> None:
+def test_bad_evidence_is_named_by_file_line_and_field(tmp_path: Path, reliability: Tally) -> None:
+    reliability.bad_input("gold evidence not in its article")
     gold = _copy_gold(tmp_path)
 
     def plant(rec: dict) -> None:  # type: ignore[type-arg]
@@ -59,7 +61,9 @@ def test_bad_evidence_is_named_by_file_line_and_field(tmp_path: Path) -> None:
     assert "not in the article" in msg
 
 
-def test_missing_licence_duplicate_ids_and_bad_json(tmp_path: Path) -> None:
+def test_missing_licence_duplicate_ids_and_bad_json(tmp_path: Path, reliability: Tally) -> None:
+    reliability.bad_input("gold line without a licence")
+    reliability.bad_input("gold line that is not JSON")
     gold = _copy_gold(tmp_path)
     _edit_line(gold / "articles.jsonl", 2, lambda rec: rec.update(licence=""))
     lines = (gold / "events.jsonl").read_text(encoding="utf-8").splitlines()
@@ -113,11 +117,20 @@ def test_read_inputs(tmp_path: Path) -> None:
         ),
         ("notext.jsonl", b'{"id": "a"}\n', "notext.jsonl:1: field 'text'"),
         ("x.docx", b"PK", "unknown input format"),
+        (
+            "page.html",
+            b"<html><body><p>Clashes killed 3.</p></body></html>",
+            "unknown input format",
+        ),
+        ("empty.jsonl", b"\n\n", "empty file"),
+        ("header.csv", b"id,text\n", "empty file"),
+        ("blankid.jsonl", b'{"id": " ", "text": "Clashes killed 3."}\n', "field 'id': missing id"),
     ],
 )
 def test_bad_input_names_file_and_line(
-    tmp_path: Path, name: str, content: bytes, message: str
+    tmp_path: Path, name: str, content: bytes, message: str, reliability: Tally
 ) -> None:
+    reliability.bad_input(f"{name}: {message.split(':')[-1].strip()}")
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(InputError, match=message.replace(".", r"\.")):

@@ -13,6 +13,7 @@ from extractor.prompts import load_prompt
 from extractor.runner import run_batch
 from extractor.schema import Article, ArticleExtraction
 from extractor.strategies import WINDOW_CHARS, plan
+from tests.faults.tally import Tally
 
 WORDS = st.sampled_from(
     [
@@ -66,7 +67,8 @@ def test_grounding_an_empty_extraction_is_a_no_op(article: str) -> None:
     assert ground(ArticleExtraction(), article) == ArticleExtraction()
 
 
-def test_a_one_megabyte_article_is_planned_in_bounded_windows() -> None:
+def test_a_one_megabyte_article_is_planned_in_bounded_windows(reliability: Tally) -> None:
+    reliability.bad_input("1 MB article (window plan)")
     sentence = "Clashes near Mosul killed 12 fighters on Monday, officials said. "
     text = sentence * (1_000_000 // len(sentence))
     windows = plan(text, "window")
@@ -75,7 +77,11 @@ def test_a_one_megabyte_article_is_planned_in_bounded_windows() -> None:
     assert windows[0].start == 0 and windows[-1].end >= len(text.rstrip()) - 1
 
 
-def test_duplicate_input_ids_are_refused_before_any_work(tmp_path: Path) -> None:
+def test_duplicate_input_ids_are_refused_before_any_work(
+    tmp_path: Path, reliability: Tally
+) -> None:
+    reliability.bad_input("duplicate article ids")
+
     class NoBackend:  # a backend that must never be called
         id = "none/none"
         model = "none"
@@ -95,8 +101,8 @@ def test_duplicate_input_ids_are_refused_before_any_work(tmp_path: Path) -> None
         asyncio.run(
             run_batch(
                 articles,
-                NoBackend(),
-                output=tmp_path / "o.jsonl",  # type: ignore[arg-type]
+                NoBackend(),  # type: ignore[arg-type]
+                output=tmp_path / "o.jsonl",
                 prompt=load_prompt(),
                 strategy="whole",
                 settings=GenerateSettings(),
