@@ -46,3 +46,4 @@ test: models chromium lint
 bench: models
 	$(PY) benchmarks/local_model.py
 	$(PY) benchmarks/scoring_speed.py
+	$(PY) benchmarks/throughput.py
