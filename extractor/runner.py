@@ -144,10 +144,9 @@ class RecordLog:
 def cacheable(record: ExtractionRecord) -> bool:
     """Whether a finished record may be served again from the cache.
 
-    Failures are not, nor records cut short by the article's token budget (``budget_exhausted``,
-    read with getattr so that this rule holds with or without that field).
+    Failures are not, nor records cut short by the article's token budget.
     """
-    return record.error is None and not getattr(record.meta, "budget_exhausted", False)
+    return record.error is None and not record.meta.budget_exhausted
 
 
 def from_cache(record: ExtractionRecord, article: Article) -> ExtractionRecord:
@@ -221,7 +220,7 @@ async def run_batch(
                     record = await extract_article(
                         article, backend, strategy=strategy, prompt=prompt, settings=settings
                     )
-                if cache and record.error is None and not record.meta.budget_exhausted:
+                if cache and cacheable(record):
                     cache.put(key, record)
             log.write(record)  # synchronous: no other task can interleave a line
             stats.done += 1
