@@ -114,7 +114,7 @@ def _markdown(figures: dict[str, int], tallies: Sequence[Tally], when: str) -> s
         for t in tallies:
             for n in getattr(t, kind):
                 seen[n] = seen.get(n, 0) + 1
-        return ", ".join(f"{n} ({k})" if k > 1 else n for n, k in sorted(seen.items())) or "none"
+        return "; ".join(f"{n} (x{k})" if k > 1 else n for n, k in sorted(seen.items())) or "none"
 
     lines = [
         "# Reliability",

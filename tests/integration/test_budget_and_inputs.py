@@ -147,6 +147,7 @@ def test_a_one_megabyte_article_is_bounded_by_the_budget(
         ),
         ("non-English text (French)", "Des affrontements ont fait 9 morts.", {"events": []}, []),
     ],
+    ids=["html", "arabic", "french"],
 )
 def test_markup_and_other_languages_go_through_grounded(
     httpserver: HTTPServer,
