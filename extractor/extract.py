@@ -28,12 +28,12 @@ from extractor.backends import (
 )
 from extractor.backends.prices import estimate_cost
 from extractor.compact import CompactExtraction, to_events
-from extractor.constrain import candidates, constrained_schema
+from extractor.constrain import candidates, candidates_hint, constrained_schema
 from extractor.dates import resolve
 from extractor.errors import BackendError, ExtractionFailed
 from extractor.grounding import ground, grounding_errors
 from extractor.planted import mask_planted
-from extractor.prompts import DEFAULT_PROMPT, Prompt, load_prompt
+from extractor.prompts import DEFAULT_PROMPT, Message, Prompt, load_prompt
 from extractor.schema import SCHEMA_VERSION, Article, ArticleExtraction, Diagnostic, Event
 from extractor.strategies import StrategyName, merge_events, plan
 
@@ -204,11 +204,16 @@ async def extract_article(
             left = budget - spent
             cap = left if settings.token_budget is None else min(settings.token_budget, left)
             request_settings = dataclasses.replace(request_settings, token_budget=cap)
-        json_schema = (
-            constrained_schema(model, candidates(text, focus.text))
-            if settings.constrain == "article" and backend.supports_constrained_decoding
-            else None
-        )
+        json_schema: dict[str, Any] | None = None
+        if settings.constrain == "article":
+            found = candidates(text, focus.text)
+            if backend.supports_constrained_decoding:
+                json_schema = constrained_schema(model, found)
+            else:  # the same candidates as advice; grounding still checks the reply
+                last = messages[-1]
+                messages[-1] = Message(
+                    role=last["role"], content=f"{last['content']}\n\n{candidates_hint(found)}"
+                )
         try:
             result = await backend.generate(
                 messages,

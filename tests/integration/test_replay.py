@@ -303,3 +303,43 @@ def test_constrain_article_sends_the_articles_own_values_as_enums(httpserver: HT
     count = clash["$defs"]["CompactCount"]["properties"]["value"]
     assert set(count["enum"]) >= {10, 18} and 28 not in count["enum"]
     assert clash["$defs"]["CompactEvent"]["properties"]["counts"]["maxItems"] >= 1
+
+
+def test_constrain_article_without_schema_support_puts_the_candidates_in_the_prompt(
+    httpserver: HTTPServer,
+) -> None:
+    """A server that takes no schema gets the same candidates as advice; grounding still checks."""
+    from extractor.backends.openai_compat import OpenAICompatBackend
+
+    script = Script([ok({"events": []})], by_focus={"clashes": ok(INVENTED)})
+    backend = OpenAICompatBackend(
+        backend_id="openai-compatible/plain",
+        model="plain",
+        base_url=serve(httpserver, script),
+        api_key="none",
+        mode="json",
+        schema_in_body=False,
+    )
+    assert not backend.supports_constrained_decoding
+
+    async def go() -> ExtractionRecord:
+        try:
+            return await extract_article(
+                Article(id="a1", text=ARTICLE),
+                backend,
+                strategy="sentence",
+                settings=GenerateSettings(constrain="article"),
+            )
+        finally:
+            await backend.aclose()
+
+    record = run(go())
+    def task(r: dict[str, Any]) -> str:  # what follows the article: the focus and the advice
+        return str(r["messages"][-1]["content"]).split(">>>")[-1]
+
+    clash = next(r for r in script.requests if "clashes overnight" in task(r))
+    assert "schema" not in clash.get("response_format", {})
+    assert "Numbers stated: 10, 18" in task(clash) and "Al-Zakat" not in task(clash)
+    # the model ignored the advice and invented 28: grounding still drops it
+    assert record.extraction is not None
+    assert all(c.value != 28 for e in record.extraction.events for c in e.counts)
