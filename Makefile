@@ -37,13 +37,17 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pyright extractor
+	$(VENV)/bin/pyright -p pyrightconfig.tests.json
 
 test: models chromium lint
 	$(X) gold validate gold/v1
 	$(X) check eval/suites/default.toml
 	$(VENV)/bin/pytest -q --reliability-report eval/reports
 
+# Speed, memory and quality figures (eval/reports/*.md); run on an otherwise idle machine.
 bench: models
-	$(PY) benchmarks/local_model.py
-	$(PY) benchmarks/scoring_speed.py
-	$(PY) benchmarks/throughput.py
+	$(PY) -m pip install -q -e '.[bench]'
+	$(PY) -m benchmarks.local_model
+	$(PY) -m benchmarks.peers
+	$(PY) -m benchmarks.scoring_speed
+	$(PY) -m benchmarks.throughput

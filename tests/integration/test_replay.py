@@ -334,6 +334,7 @@ def test_constrain_article_without_schema_support_puts_the_candidates_in_the_pro
             await backend.aclose()
 
     record = run(go())
+
     def task(r: dict[str, Any]) -> str:  # what follows the article: the focus and the advice
         return str(r["messages"][-1]["content"]).split(">>>")[-1]
 

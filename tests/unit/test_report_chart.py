@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import pytest
 from PIL import Image
@@ -27,7 +28,7 @@ def _colours(path: Path) -> set[tuple[int, int, int]]:
         rgb = img.convert("RGB")
         found = rgb.getcolors(maxcolors=1 << 20)
     assert found is not None
-    return {c for _, c in found}
+    return {cast("tuple[int, int, int]", c) for _, c in found}
 
 
 def test_chart_is_a_png_of_sensible_size_with_one_colour_per_run(
