@@ -240,7 +240,7 @@ Classes:
 
 
 def _lx_examples() -> list[Any]:
-    import langextract as lx
+    import langextract as lx  # pyright: ignore[reportMissingImports] (extra `bench`)
 
     # Invented for this benchmark; not drawn from any gold article.
     text = (
@@ -389,8 +389,10 @@ def from_langextract(extractions: Sequence[Any]) -> tuple[ArticleExtraction, dic
 
 
 def run_langextract(base_url: str, model_id: str) -> Callable[[Article], Outcome]:
-    import langextract as lx
-    from langextract.providers.openai import OpenAILanguageModel
+    import langextract as lx  # pyright: ignore[reportMissingImports] (extra `bench`)
+    from langextract.providers.openai import (  # pyright: ignore[reportMissingImports]
+        OpenAILanguageModel,
+    )
 
     settings = GenerateSettings()
     model = OpenAILanguageModel(
