@@ -111,3 +111,43 @@ def test_qwen_extracts_the_seed_article(seed_text: str) -> None:
     values = {c.value for e in result.events for c in e.counts}
     assert values & {10, 18, 13, 30, 800, 400_000}, values
     assert all(e.event_type.value for e in result.events)
+
+
+def test_constrain_article_on_the_real_server_keeps_values_to_the_articles_own(
+    seed_text: str,
+) -> None:
+    """llama.cpp compiles the per-article schema into a grammar: even a 135M model can only
+    write the sentence's own numbers and names (issue 9), and the strict model still validates."""
+    from extractor.backends import GenerateSettings
+    from extractor.constrain import candidates
+
+    spec = get_model("smollm2-135m")
+    server = LlamaServer.start(spec)
+    text = seed_text.split("\n")[2]  # "...killed 10 regime loyalists and 18 opposition fighters..."
+    allowed = candidates(text)
+    try:
+        backend = get_backend(f"openai-compatible/smollm2-135m@{server.base_url}")
+        assert backend.supports_constrained_decoding
+
+        async def go() -> None:
+            try:
+                record = await extract_article(
+                    Article(id="seed-s3", text=text),
+                    backend,
+                    strategy="sentence",
+                    settings=GenerateSettings(constrain="article"),
+                )
+            finally:
+                await backend.aclose()
+            assert record.meta.requests >= 1 and record.error is None, record.error
+            assert record.extraction is not None
+            for event in record.extraction.events:
+                assert {c.value for c in event.counts} <= set(allowed.count_values)
+                assert {p.name for p in event.places} <= set(allowed.places)
+                assert {a.name for a in event.actors} <= set(allowed.actors)
+            # nothing the grammar allowed was an unsupported value: grounding dropped none
+            assert not [d for d in record.extraction.diagnostics if "not stated" in d.reason]
+
+        asyncio.run(go())
+    finally:
+        server.stop()
