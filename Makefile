@@ -42,7 +42,7 @@ lint: install
 test: models chromium lint
 	$(X) gold validate gold/v1
 	$(X) check eval/suites/default.toml
-	$(VENV)/bin/pytest -q --reliability-report eval/reports
+	$(VENV)/bin/pytest -q --reliability-report=eval/reports
 
 # Speed, memory and quality figures (eval/reports/*.md); run on an otherwise idle machine.
 bench: models

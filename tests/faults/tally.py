@@ -6,7 +6,8 @@ expected against the ids it found in the output (lost = expected but missing, du
 more than once). The figures are recorded before the test's own assertions, so a failing test is
 counted with its outcome rather than hidden.
 
-``pytest --reliability-report DIR`` writes ``DIR/reliability.json`` and ``DIR/reliability.md``
+``pytest --reliability-report=DIR`` writes ``DIR/reliability.json`` and ``DIR/reliability.md``
+(with "=": a bare DIR would be read as a test path before this plugin is loaded)
 (``make test`` passes ``eval/reports``); without the option nothing is written, so running a
 single test never overwrites the figures of a full run with a partial tally.
 """
