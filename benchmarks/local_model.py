@@ -156,7 +156,8 @@ def main() -> None:
     out = (
         f"# Local model benchmark\n\nGold v1 articles 0, {args.every}, {2 * args.every}, ... "
         f"(the seed first; {rows[0]['articles']} articles), "
-        f"{default_threads()} llama.cpp thread(s) on {os.cpu_count()} cores, measured {time.strftime('%Y-%m-%d %H:%M')} in one run of "
+        f"{default_threads()} llama.cpp thread(s) on {os.cpu_count()} cores, "
+        f"measured {time.strftime('%Y-%m-%d %H:%M')} in one run of "
         f"`benchmarks/local_model.py`; medians per article. F1: L1 micro over the sample; "
         f"seed_facts: the seed's 16 key facts found (`gold/seed_facts.toml`); "
         f"invented_numbers: count values on the seed that nothing in it states.\n\n"
