@@ -363,12 +363,23 @@ def from_langextract(extractions: Sequence[Any]) -> tuple[ArticleExtraction, dic
                 if value is None or value < 0:
                     notes["counts_dropped"] += 1
                     continue
+                qualifier = _enum(Qualifier, a.get("qualifier"), Qualifier.EXACT)
+                if qualifier is Qualifier.RANGE:  # our schema needs the high end: read it
+                    found = [r for r in read_numbers(text) if r.upper is not None]
+                    if found and found[0].value == value:
+                        upper = found[0].upper
+                    else:
+                        qualifier, upper = Qualifier.APPROXIMATE, None
+                        notes["range_without_upper"] = notes.get("range_without_upper", 0) + 1
+                else:
+                    upper = None
                 counts.append(
                     Count(
                         evidence=text,
                         kind=_enum(CountKind, a.get("kind"), CountKind.OTHER),
                         value=value,
-                        qualifier=_enum(Qualifier, a.get("qualifier"), Qualifier.EXACT),
+                        qualifier=qualifier,
+                        upper=upper,
                         vague=False,
                         scope=_enum(CountScope, a.get("scope"), CountScope.INCIDENT),
                     )
@@ -457,7 +468,10 @@ def run_system(
     for article in articles:
         meter.label = f"{name}:{article.id}"
         t0 = time.perf_counter()
-        outcome = one(article)
+        try:
+            outcome = one(article)
+        except Exception as exc:  # an adapter bug must not lose the run: record it
+            outcome = Outcome(None, f"{type(exc).__name__}: {str(exc)[:300]}")
         seconds = time.perf_counter() - t0
         p, c, n = meter.tokens.get(meter.label, [0, 0, 0])
         run.seconds.append(seconds)
@@ -488,6 +502,14 @@ def run_system(
             flush=True,
         )
     return run
+
+
+def save(run: SystemRun, runs_dir: Path) -> None:
+    """Write a system's predictions (for `extractor compare` and the HTML review page)."""
+    folder = runs_dir / f"peers__{run.name}"
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = "".join(rec.model_dump_json() + "\n" for rec in run.records)
+    (folder / "predictions.jsonl").write_text(lines, encoding="utf-8")
 
 
 def _fmt(r: FieldResult) -> str:
@@ -557,15 +579,11 @@ def main() -> None:
     try:
         for name in args.systems:
             runs.append(run_system(name, builders[name](), articles, meter, args.model))
+            save(runs[-1], args.runs)  # each system's predictions as soon as it is done
     finally:
         meter.shutdown()
         server.stop()
     scores = {r.name: score_records(r.records, gold, only=ids, ci_resamples=1000) for r in runs}
-    for r in runs:  # the predictions, for `extractor compare` and the HTML review page
-        folder = args.runs / f"peers__{r.name}"
-        folder.mkdir(parents=True, exist_ok=True)
-        lines = "".join(rec.model_dump_json() + "\n" for rec in r.records)
-        (folder / "predictions.jsonl").write_text(lines, encoding="utf-8")
     notes = "; ".join(
         f"{r.name}: " + ", ".join(f"{k} {v}" for k, v in r.notes.items()) for r in runs if r.notes
     )
