@@ -24,7 +24,15 @@ def lines(path: Path) -> int:
 
 def interrupt_after(cmd: list[str], out: Path, at: int, sig: signal.Signals) -> int:
     """Start the CLI, send ``sig`` once ``out`` has ``at`` lines; return its exit code."""
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        # a job started in the background by a non-interactive shell ignores SIGINT, and the
+        # child would inherit that: give it the default, as a terminal's Ctrl-C would find it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + 60
     while lines(out) < at and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
