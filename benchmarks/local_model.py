@@ -27,9 +27,8 @@ from pathlib import Path
 
 from benchmarks.seed_facts import SEED_ID, tally
 from extractor.backends import GenerateSettings
-from extractor.backends.local import LlamaServer, default_threads
+from extractor.backends.local import LlamaServer, default_threads, llama_client
 from extractor.backends.models import get_model
-from extractor.backends.openai_compat import OpenAICompatBackend
 from extractor.extract import ExtractionRecord, extract_article
 from extractor.gold import load_gold
 from extractor.harness import score_records
@@ -66,15 +65,7 @@ def run_one(model: str, strategy: str, constrain: str, every: int) -> dict[str, 
     records: list[ExtractionRecord] = []
 
     async def go() -> None:
-        backend = OpenAICompatBackend(
-            backend_id=f"local/{model}",
-            model=model,
-            base_url=server.base_url,
-            api_key="none",
-            mode="json",
-            schema_in_body=True,
-            http_retries=0,
-        )
+        backend = llama_client(model, server.base_url)
         try:
             for article in articles:
                 records.append(

@@ -42,9 +42,8 @@ from pathlib import Path
 from typing import Any, cast
 
 from extractor.backends import GenerateSettings
-from extractor.backends.local import LlamaServer, default_threads
+from extractor.backends.local import LlamaServer, default_threads, llama_client
 from extractor.backends.models import get_model
-from extractor.backends.openai_compat import OpenAICompatBackend
 from extractor.codebook import (
     SUB_EVENT_PARENT,
     ActorRole,
@@ -166,15 +165,7 @@ class Outcome:
 def run_ours(base_url: str, model: str) -> Callable[[Article], Outcome]:
     def one(article: Article) -> Outcome:
         async def go() -> ExtractionRecord:
-            backend = OpenAICompatBackend(
-                backend_id=f"local/{model}",
-                model=model,
-                base_url=base_url,
-                api_key="not-needed",
-                mode="json",
-                schema_in_body=True,
-                http_retries=0,
-            )
+            backend = llama_client(model, base_url)
             try:
                 return await extract_article(article, backend, settings=GenerateSettings())
             finally:

@@ -216,6 +216,19 @@ def find_running(spec: ModelSpec) -> LlamaServer | None:
     return server if _answers(server.base_url) else None
 
 
+def llama_client(model: str, base_url: str) -> OpenAICompatBackend:
+    """The client for a llama.cpp server: JSON mode with the schema in the body (its grammar)."""
+    return OpenAICompatBackend(
+        backend_id=f"local/{model}",
+        model=model,
+        base_url=base_url,
+        api_key="not-needed",
+        mode="json",
+        schema_in_body=True,
+        http_retries=0,
+    )
+
+
 class LocalBackend:
     """``local/NAME``: a managed llama.cpp server behind the OpenAI-compatible backend."""
 
@@ -240,15 +253,7 @@ class LocalBackend:
                     self.model_spec, threads=self._threads, n_ctx=self._n_ctx
                 )
             self._server = server
-            self._client = OpenAICompatBackend(
-                backend_id=self.id,
-                model=self.model,
-                base_url=server.base_url,
-                api_key="not-needed",
-                mode="json",
-                schema_in_body=True,
-                http_retries=0,
-            )
+            self._client = llama_client(self.model, server.base_url)
         return self._client
 
     @property
