@@ -11,12 +11,12 @@ from __future__ import annotations
 import argparse
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from extractor.numbers import supports_value
 from extractor.schema import ArticleExtraction
+from extractor.scoring.normalise import norm
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_ID = "seed:afp_hama"
@@ -24,18 +24,11 @@ FACTS = ROOT / "gold" / "seed_facts.toml"
 SEED_TEXT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "seed_afp_hama.txt"
 
 
-def fold(name: str) -> str:
-    """Case, accents, apostrophes and hyphens folded; a leading "the" dropped."""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
-    text = re.sub(r"[^a-z0-9]+", " ", text).strip()
-    return re.sub(r"^the ", "", text)
-
-
 def spellings_of(name: str) -> set[str]:
-    """A name folded, and "Hayat Tahrir al-Sham (HTS)" also as its two parts."""
+    """A name as scoring normalises it (`norm`); "X (HTS)" also as its two parts."""
     inner = re.findall(r"\(([^)]*)\)", name)
     outer = re.sub(r"\([^)]*\)", " ", name)
-    return {fold(n) for n in [name, outer, *inner] if fold(n)}
+    return {norm(n) for n in [name, outer, *inner] if norm(n)}
 
 
 @dataclass(frozen=True)
@@ -58,7 +51,7 @@ def tally(extraction: ArticleExtraction | None, article: str) -> Tally:
     for kind, pool in (("places", places), ("actors", actors)):
         for spellings in facts[kind]:
             total += 1
-            if {fold(s) for s in spellings} & pool:
+            if {norm(s) for s in spellings} & pool:
                 found += 1
             else:
                 missing.append(spellings[0])
