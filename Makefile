@@ -5,14 +5,32 @@ PY := $(VENV)/bin/python
 X := $(VENV)/bin/extractor
 export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
 
+# llama.cpp is compiled for every x86-64 CPU with AVX2 (Haswell, 2013, and Zen 1 on), never for
+# the build machine: GGML_NATIVE=OFF drops -march=native, whose AMX tile code faults on virtualised
+# Sapphire/Granite Rapids Xeons (llama.cpp issue 20824). AVX-512 stays off too, so a wheel built on
+# one machine runs on the next. Measured against the native build: benchmarks/llama_build.py.
+LLAMA_CPP_VERSION := 0.3.36
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+	-DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AVX_VNNI=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF \
+	-DGGML_AMX_BF16=OFF
+LLAMA_BUILD_ID := $(shell echo '$(LLAMA_CPP_VERSION) $(LLAMA_CMAKE_ARGS)' | sha256sum | cut -c1-12)
+WHEELS := $(VENV)/wheels/llama-$(LLAMA_BUILD_ID)
+
 .PHONY: install models chromium eval report test lint bench
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
-	python3 -m venv $(VENV)
+$(VENV)/.installed: pyproject.toml $(WHEELS)/.built
+	$(PY) -m pip install -q --find-links $(WHEELS) --only-binary llama-cpp-python -e '.[local,dev]'
+	touch $@
+
+# The portable llama-cpp-python wheel, compiled once per version and flag set. --no-cache-dir: pip's
+# wheel cache may hold a -march=native build from an earlier install, which would be reused.
+$(WHEELS)/.built:
+	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[local,dev]'
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip wheel -q --no-deps --no-cache-dir \
+		-w $(WHEELS) llama-cpp-python==$(LLAMA_CPP_VERSION)
 	touch $@
 
 models: install

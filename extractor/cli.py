@@ -461,6 +461,24 @@ def models_path(name: str) -> None:
 
 @app.command()
 @friendly
+def doctor(
+    model: Annotated[str, typer.Option(help="the local model to check")] = "qwen2.5-coder-1.5b",
+    verify: Annotated[bool, typer.Option(help="re-hash the model file (about 3 s per GB)")] = True,
+    generate: Annotated[
+        bool, typer.Option(help="start the server and time a test completion")
+    ] = True,
+) -> None:
+    """Check this install: Python, packages, the llama.cpp build's CPU features, model, speed."""
+    from extractor.doctor import diagnose
+
+    report = diagnose(model=model, verify=verify, generate=generate)
+    print(report.render())
+    if report.problems:
+        raise typer.Exit(1)
+
+
+@app.command()
+@friendly
 def serve(
     name: Annotated[str, typer.Argument()] = "qwen2.5-coder-1.5b", port: int = 0, threads: int = 0
 ) -> None:

@@ -11,7 +11,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 from string import Template
 from typing import Literal
 
@@ -24,7 +25,6 @@ from extractor.codebook import (
 )
 from extractor.errors import ConfigError
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 DEFAULT_PROMPT = "events.v1"
 
 TaskKind = Literal["whole", "sentence", "window"]
@@ -77,6 +77,15 @@ def _sub_event_lines() -> str:
     )
 
 
+def prompt_files() -> Traversable:
+    """The prompt folder: ``prompts/`` of the repository, installed as ``extractor.prompt_files``.
+
+    Read through ``importlib.resources`` so that a wheel install (no repository beside the
+    package) finds the same files an editable checkout does.
+    """
+    return resources.files("extractor.prompt_files")
+
+
 @cache
 def load_prompt(prompt_id: str = DEFAULT_PROMPT) -> Prompt:
     """Load ``prompts/<prompt_id>.md`` and its task file (``tasks.<version>.md``).
@@ -84,9 +93,10 @@ def load_prompt(prompt_id: str = DEFAULT_PROMPT) -> Prompt:
     Raises:
         ConfigError: the prompt file does not exist or lacks a section.
     """
-    path = PROMPTS_DIR / f"{prompt_id}.md"
+    folder = prompt_files()
+    path = folder / f"{prompt_id}.md"
     version = prompt_id.rsplit(".", 1)[-1]
-    task_path = PROMPTS_DIR / f"tasks.{version}.md"
+    task_path = folder / f"tasks.{version}.md"
     try:
         sections = _sections(path.read_text(encoding="utf-8"))
         tasks = _sections(task_path.read_text(encoding="utf-8"))

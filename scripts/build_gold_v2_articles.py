@@ -67,7 +67,7 @@ def main() -> None:
         ids = [a for a in ordered if split[a] == part]
         lines.append(f"{part} = [\n" + "".join(f'    "{a}",\n' for a in ids) + "]\n")
     (OUT / "split.toml").write_text("".join(lines), encoding="utf-8")
-    chunk_lines = ["# Annotation chunks: both passes label the same chunks (round-robin by sha256).\n"]
+    chunk_lines = ["# Annotation chunks: both passes label the same chunks (round-robin).\n"]
     for c in range(N_CHUNKS):
         ids = ordered[c::N_CHUNKS]
         chunk_lines.append(f"chunk{c + 1} = [\n" + "".join(f'    "{a}",\n' for a in ids) + "]\n")

@@ -1,10 +1,15 @@
 """The embedded default: llama.cpp's OpenAI-compatible server on 127.0.0.1, managed for the user.
 
 ``local/NAME`` pulls the named model (verified), starts ``python -m llama_cpp.server`` on a free
-loopback port, waits until it answers, and talks to it through the same openai + instructor path as
-any hosted model. A server started by ``extractor serve`` is found through its state file and
-reused; a server we started is stopped when the backend closes, at interpreter exit, and
-(through the kernel's parent-death signal) even when our process is killed.
+loopback port, waits until it answers, checks with a one-token completion that the model really
+generates, and talks to it through the same openai + instructor path as any hosted model. A server
+started by ``extractor serve`` is found through its state file and reused; a server we started is
+stopped when the backend closes, at interpreter exit, and (through the kernel's parent-death
+signal) even when our process is killed.
+
+The child is supervised: when it exits (a crash such as the AMX fault of a ``-march=native``
+build on a virtualised Xeon, an out-of-memory kill), the error names its exit status or signal and
+quotes the end of its log, instead of the client's "cannot reach".
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from extractor.backends import (
     BackendSpec,
@@ -66,6 +71,88 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+def describe_exit(returncode: int) -> str:
+    """``exited with status 3`` or ``was killed by SIGSEGV (signal 11)`` (Popen's convention)."""
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        hint = (
+            " (a llama.cpp build for another CPU dies this way: `extractor doctor` checks it)"
+            if -returncode in (signal.SIGILL, signal.SIGSEGV, signal.SIGBUS)
+            else ""
+        )
+        return f"was killed by {name} (signal {-returncode}){hint}"
+    return f"exited with status {returncode}"
+
+
+def log_tail(path: Path | None, lines: int = 12, max_chars: int = 2000) -> str:
+    """The last lines of a server log, for an error message ("" when there is none)."""
+    if path is None:
+        return ""
+    try:
+        data = path.read_bytes()[-64_000:]
+    except OSError:
+        return ""
+    text = data.decode("utf-8", errors="replace")
+    kept = [line.rstrip() for line in text.splitlines() if line.strip()][-lines:]
+    return "\n".join(kept)[-max_chars:]
+
+
+def llama_cpp_python_command(
+    model_file: Path, *, alias: str, port: int, n_ctx: int, threads: int
+) -> list[str]:
+    """The command line of llama-cpp-python's server for one model."""
+    return [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(model_file),
+        "--model_alias",
+        alias,
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--n_ctx",
+        str(n_ctx),
+        "--n_threads",
+        str(threads),
+        "--n_batch",
+        "512",
+        "--verbose",
+        os.environ.get("EXTRACTOR_LLAMA_VERBOSE", "false"),
+    ]
+
+
+class ServerCommand(Protocol):
+    """Builds the argv that starts an OpenAI-compatible server for one model file."""
+
+    def __call__(
+        self, model_file: Path, *, alias: str, port: int, n_ctx: int, threads: int
+    ) -> list[str]:
+        """The argv; the server must listen on 127.0.0.1:``port`` and serve ``alias``."""
+        ...
+
+
+def default_server_command() -> ServerCommand:
+    """The server the embedded backend starts: llama-cpp-python's.
+
+    Raises:
+        ConfigError: llama-cpp-python (with its server extra) is not installed.
+    """
+    try:
+        import llama_cpp.server  # noqa: F401 # pyright: ignore[reportUnusedImport]
+    except ImportError as exc:
+        raise ConfigError(
+            "the embedded backend needs llama-cpp-python's server: "
+            "pip install 'extractor[local]' (compiles llama.cpp, about 7 minutes)"
+        ) from exc
+    return llama_cpp_python_command
+
+
 def _answers(url: str, timeout: float = 2.0) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/models", timeout=timeout) as reply:
@@ -97,47 +184,40 @@ class LlamaServer:
         threads: int | None = None,
         n_ctx: int | None = None,
         ready_timeout_s: float = 180.0,
+        probe_timeout_s: float = 300.0,
         die_with_parent: bool = True,
+        command: ServerCommand | None = None,
     ) -> LlamaServer:
-        """Pull the model if needed, start the server, and wait until it answers.
+        """Pull the model if needed, start the server, wait until it answers, then probe it.
+
+        Args:
+            spec: the model to serve.
+            port: a fixed port (default: a free one).
+            threads: CPU threads (default: the cores this process may use).
+            n_ctx: context window (default: the model's).
+            ready_timeout_s: how long the server may take to answer ``/models``.
+            die_with_parent: have the kernel kill the server when this process dies.
+            command: builds the server's argv (default: ``default_server_command()``).
+            probe_timeout_s: how long the one-token start-up completion may take.
 
         Raises:
             ConfigError: llama-cpp-python is not installed.
-            BackendError: the server exited or did not answer in time (its log is named).
+            BackendError: the server exited, did not answer in time, or could not generate one
+                token; the message names the exit status or signal and quotes its log.
         """
-        try:
-            import llama_cpp.server  # noqa: F401 # pyright: ignore[reportUnusedImport]
-        except ImportError as exc:
-            raise ConfigError(
-                "the embedded backend needs llama-cpp-python's server: "
-                "pip install 'extractor[local]' (compiles llama.cpp, about 7 minutes)"
-            ) from exc
+        command = command or default_server_command()
         model_file = pull(spec)
         port = port or free_port()
         logs = extractor_home() / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         log_path = logs / f"llama-server-{spec.name}-{port}.log"
-        cmd = [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(model_file),
-            "--model_alias",
-            spec.name,
-            "--host",
-            HOST,
-            "--port",
-            str(port),
-            "--n_ctx",
-            str(n_ctx or spec.n_ctx),
-            "--n_threads",
-            str(threads or default_threads()),
-            "--n_batch",
-            "512",
-            "--verbose",
-            os.environ.get("EXTRACTOR_LLAMA_VERBOSE", "false"),
-        ]
+        cmd = command(
+            model_file,
+            alias=spec.name,
+            port=port,
+            n_ctx=n_ctx or spec.n_ctx,
+            threads=threads or default_threads(),
+        )
         logger.info("starting llama.cpp server: %s", " ".join(cmd))
         with log_path.open("ab") as log:
             process = subprocess.Popen(
@@ -152,19 +232,87 @@ class LlamaServer:
         atexit.register(server.stop)
         deadline = time.monotonic() + ready_timeout_s
         while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise BackendError(
-                    f"local/{spec.name}",
-                    f"server exited with code {process.returncode}; see {log_path}",
-                )
+            server.check_alive()
             if _answers(server.base_url):
+                server.probe(timeout_s=probe_timeout_s)
                 return server
             time.sleep(0.25)
         server.stop()
-        raise BackendError(
-            f"local/{spec.name}",
-            f"server did not answer within {ready_timeout_s:.0f} s; see {log_path}",
+        raise server.error(f"did not answer within {ready_timeout_s:.0f} s")
+
+    def error(self, what: str) -> BackendError:
+        """A BackendError saying what happened, with the server log's last lines."""
+        tail = log_tail(self.log_path)
+        where = f"; its log is {self.log_path}" if self.log_path else ""
+        quoted = f"\nlast lines of the log:\n{tail}" if tail else ""
+        return BackendError(
+            f"local/{self.spec.name}", f"the llama.cpp server {what}{where}{quoted}"
         )
+
+    def exit_status(self) -> int | None:
+        """The child's return code once it has exited; None while it runs (or is not ours)."""
+        return None if self.process is None else self.process.poll()
+
+    def check_alive(self) -> None:
+        """Raise if the server process we started has exited.
+
+        Raises:
+            BackendError: naming its exit status or signal, with its log's last lines.
+        """
+        code = self.exit_status()
+        if code is not None:
+            raise self.error(describe_exit(code))
+
+    def died_during(self, exc: BaseException, grace_s: float = 2.0) -> BackendError | None:
+        """After a failed request: the server's death as the error, if it died.
+
+        The client sees the dropped connection a moment before the kernel reaps the child, so
+        this waits up to ``grace_s`` for the exit status.
+        """
+        if self.process is None:
+            return None
+        try:
+            code = self.process.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            return None
+        died = self.error(describe_exit(code))
+        died.__cause__ = exc
+        return died
+
+    def probe(self, *, timeout_s: float = 300.0) -> None:
+        """One-token completion: the model must really generate before the first article.
+
+        A build that faults on its first matrix multiplication answers ``/models`` but dies
+        here, so the run fails fast with the reason instead of on its first article.
+
+        Raises:
+            BackendError: the server died or could not complete.
+        """
+        body = json.dumps(
+            {
+                "model": self.spec.name,
+                "messages": [{"role": "user", "content": "Say OK."}],
+                "max_tokens": 1,
+                "temperature": 0,
+            }
+        ).encode("utf-8")
+        request = urllib.request.Request(
+            f"{self.base_url}/chat/completions",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout_s) as reply:
+                payload = json.loads(reply.read() or b"{}")
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            died = self.died_during(exc)
+            self.stop()
+            if died is not None:
+                raise died from exc
+            raise self.error(f"could not generate one token at start-up ({exc})") from exc
+        if not payload.get("choices"):
+            self.stop()
+            raise self.error(f"answered the start-up completion without a choice: {payload!r:.200}")
 
     def stop(self) -> None:
         """Stop the process if we started it: SIGTERM, then SIGKILL after 3 s.
@@ -283,10 +431,25 @@ class LocalBackend:
         context: Mapping[str, Any] | None = None,
         json_schema: Mapping[str, Any] | None = None,
     ) -> Completion[T] | FailedCompletion:
-        """Ask the local server; see ``Backend.generate``."""
-        return await self._ensure().generate(
-            messages, response_model, settings, context=context, json_schema=json_schema
-        )
+        """Ask the local server; see ``Backend.generate``.
+
+        Raises:
+            BackendError: as the client does; when the server we started has died, the error
+                names its exit status or signal and quotes its log.
+        """
+        client = self._ensure()
+        server = self._server
+        if server is not None:
+            server.check_alive()
+        try:
+            return await client.generate(
+                messages, response_model, settings, context=context, json_schema=json_schema
+            )
+        except BackendError as exc:
+            died = server.died_during(exc) if server is not None else None
+            if died is not None:
+                raise died from exc
+            raise
 
     async def aclose(self) -> None:
         """Close the client and stop the server if this backend started it."""
