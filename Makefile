@@ -16,13 +16,34 @@ LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON
 LLAMA_BUILD_ID := $(shell echo '$(LLAMA_CPP_VERSION) $(LLAMA_CMAKE_ARGS)' | sha256sum | cut -c1-12)
 WHEELS := $(VENV)/wheels/llama-$(LLAMA_BUILD_ID)
 
+# llama.cpp's own server (parallel slots, continuous batching), built with the same portable flags
+# from the source vendored in the same pinned llama-cpp-python sdist, into the venv's bin/ where the
+# local backend finds it. llama-cpp-python's server stays installed as the fallback.
+LLAMA_SERVER := $(VENV)/bin/llama-server
+LLAMA_SRC := $(VENV)/src/llama_cpp_python-$(LLAMA_CPP_VERSION)
+LLAMA_SERVER_CMAKE_ARGS := -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF -DLLAMA_CURL=OFF \
+	-DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=ON \
+	-DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_APP=OFF
+CMAKE ?= $(shell command -v cmake 2>/dev/null || echo $(VENV)/bin/cmake)
+
 .PHONY: install models chromium eval report test lint bench
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(LLAMA_SERVER)
 
 $(VENV)/.installed: pyproject.toml $(WHEELS)/.built
 	$(PY) -m pip install -q --find-links $(WHEELS) --only-binary llama-cpp-python -e '.[local,dev]'
 	touch $@
+
+$(LLAMA_SERVER): | $(VENV)/.installed
+	test -x $(CMAKE) || $(PY) -m pip install -q 'cmake>=3.25,<4'
+	$(PY) -m pip download -q --no-deps --no-binary :all: -d $(VENV)/src \
+		llama-cpp-python==$(LLAMA_CPP_VERSION)
+	tar -xzf $(LLAMA_SRC).tar.gz -C $(VENV)/src
+	$(CMAKE) -S $(LLAMA_SRC)/vendor/llama.cpp -B $(LLAMA_SRC)/build \
+		$(LLAMA_CMAKE_ARGS) $(LLAMA_SERVER_CMAKE_ARGS) > $(VENV)/src/llama-server-cmake.log
+	$(CMAKE) --build $(LLAMA_SRC)/build --target llama-server -j $(CMAKE_BUILD_PARALLEL_LEVEL) \
+		> $(VENV)/src/llama-server-build.log
+	install -m 755 $(LLAMA_SRC)/build/bin/llama-server $@
 
 # The portable llama-cpp-python wheel, compiled once per version and flag set. --no-cache-dir: pip's
 # wheel cache may hold a -march=native build from an earlier install, which would be reused.

@@ -52,7 +52,7 @@ TEST_PROMPT = (
     "overnight, a war monitor said. The town of Al-Zakat and the Al-Arba'een village in Hama "
     "province came under regime control on Wednesday morning, the Syrian Observatory for Human "
     "Rights said. It said the clashes overnight killed 10 regime loyalists and 18 opposition "
-    "fighters, including 13 extremists. List every number in this text with what it counts."
+    "fighters, including 13 extremists. Retell this report in your own words, in about 80 words."
 )
 
 

@@ -6,6 +6,14 @@ occurrence in the article; a quote that is not in the article is an error naming
 item), written back into FILE, and the whole file is validated as ``extractor gold validate`` does
 (schema, entity references, unique event ids).
 
+``agreement A.jsonl B.jsonl``: Krippendorff's alpha (nominal) for count **kinds**, over the counts
+of the two passes paired within each article by equal value and overlapping evidence (kind
+ignored, so that a disagreement on the kind is a unit, not a miss); ``scripts/gold_agreement.py``
+gives the L1 F1s and the alphas for count values and sub-event types.
+
+``stats``: the contents table of ``gold/README.md`` (articles, events, counts per kind required and
+optional, places, actors), per part and in all, from the merged ``events.jsonl`` files.
+
 ``merge``: write ``gold/v2/{dev,test}/events.jsonl`` from ``gold/v2/adjudicated/*.events.jsonl``, in
 each part's article order; every article must be adjudicated exactly once.
 
@@ -132,8 +140,94 @@ def merge() -> int:
     return 0
 
 
+def _counts(doc: dict[str, Any]) -> list[tuple[int, int, int, str]]:
+    out: list[tuple[int, int, int, str]] = []
+    for ev in doc.get("events", []):
+        for c in ev.get("counts", []):
+            span = c.get("span") or {"start": -1, "end": -1}
+            out.append((int(c["value"]), int(span["start"]), int(span["end"]), str(c["kind"])))
+    return out
+
+
+def kind_pairs(a_path: Path, b_path: Path) -> list[tuple[str, str]]:
+    """Count kinds of the two passes, paired by value and overlapping evidence within an article."""
+    read = lambda p: {  # noqa: E731
+        d["article_id"]: d
+        for d in (json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line)
+    }
+    a_docs, b_docs = read(a_path), read(b_path)
+    pairs: list[tuple[str, str]] = []
+    for art, a_doc in a_docs.items():
+        b_left = _counts(b_docs.get(art, {}))
+        for value, start, end, kind in _counts(a_doc):
+            for i, (v2, s2, e2, k2) in enumerate(b_left):
+                if v2 == value and s2 < end and start < e2:
+                    pairs.append((kind, k2))
+                    del b_left[i]
+                    break
+    return pairs
+
+
+def agreement(a_path: Path, b_path: Path) -> int:
+    """Print the count-kind alpha of two passes."""
+    import krippendorff  # pyright: ignore[reportMissingTypeStubs]
+    import numpy as np
+
+    pairs = kind_pairs(a_path, b_path)
+    labels = sorted({k for p in pairs for k in p})
+    data = np.array([[labels.index(a) for a, _ in pairs], [labels.index(b) for _, b in pairs]])
+    value = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
+    differ = sum(a != b for a, b in pairs)
+    print(f"count kinds: {len(pairs)} paired counts, {differ} differ, alpha {value:.3f}")
+    return 0
+
+
+def stats() -> int:
+    """Print the contents table of gold v2 (required: not optional, nor in an optional event)."""
+    from collections import Counter
+
+    rows: list[str] = []
+    kinds = ("killed", "injured", "displaced", "detained", "abducted", "missing", "other")
+    header = "| part | articles | events (opt.) | counts req. (opt.) | "
+    header += " | ".join(kinds) + " | places req. (opt.) | actors req. (opt.) |"
+    rows += [header, "|" + "---|" * (6 + len(kinds))]
+    total: Counter[str] = Counter()
+    for part in (*PARTS, "all"):
+        c: Counter[str] = Counter()
+        if part == "all":
+            c = total
+        else:
+            gold = load_gold(V2 / part)
+            c["articles"] = len(gold.articles)
+            for doc in gold.documents.values():
+                for ev in doc.events:
+                    c["events"] += 1
+                    c["events_opt"] += ev.optional
+                    for group in ("places", "actors", "counts"):
+                        for item in getattr(ev, group):
+                            opt = ev.optional or item.optional
+                            c[f"{group}_opt" if opt else group] += 1
+                            if group == "counts" and not opt:
+                                c[f"kind_{item.kind.value}"] += 1
+                            if group == "counts" and opt:
+                                c[f"kindopt_{item.kind.value}"] += 1
+            total.update(c)
+        per_kind = " | ".join(f"{c[f'kind_{k}']} ({c[f'kindopt_{k}']})" for k in kinds)
+        rows.append(
+            f"| {part} | {c['articles']} | {c['events']} ({c['events_opt']}) | "
+            f"{c['counts']} ({c['counts_opt']}) | {per_kind} | {c['places']} ({c['places_opt']}) "
+            f"| {c['actors']} ({c['actors_opt']}) |"
+        )
+    print("\n".join(rows))
+    return 0
+
+
 def main() -> None:
-    """Dispatch ``check FILE`` or ``merge``."""
+    """Dispatch ``check FILE``, ``agreement A B``, ``stats`` or ``merge``."""
+    if len(sys.argv) == 2 and sys.argv[1] == "stats":
+        raise SystemExit(stats())
+    if len(sys.argv) == 4 and sys.argv[1] == "agreement":
+        raise SystemExit(agreement(Path(sys.argv[2]), Path(sys.argv[3])))
     if len(sys.argv) == 3 and sys.argv[1] == "check":
         raise SystemExit(check(Path(sys.argv[2])))
     if len(sys.argv) == 2 and sys.argv[1] == "merge":

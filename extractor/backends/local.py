@@ -20,6 +20,7 @@ import ctypes
 import json
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -137,20 +138,88 @@ class ServerCommand(Protocol):
         ...
 
 
+SERVER_ENV = "EXTRACTOR_LLAMA_SERVER"
+"""Which server ``local/`` starts: a path to a ``llama-server`` binary, or ``python`` for
+llama-cpp-python's server (the fallback). Unset: ``llama-server`` beside the interpreter (where
+``make install`` puts it) or on PATH, else the fallback."""
+
+DEFAULT_SLOTS = 4
+"""Parallel sequences of the native server: on a CPU, decoding is bound by memory bandwidth, so
+four sequences decode at nearly the speed of one (``benchmarks/local_model.py``)."""
+
+
+@dataclass(frozen=True)
+class NativeServer:
+    """llama.cpp's own ``llama-server``: parallel slots, continuous batching, per-slot caches."""
+
+    binary: Path
+    slots: int = DEFAULT_SLOTS
+
+    def __call__(
+        self, model_file: Path, *, alias: str, port: int, n_ctx: int, threads: int
+    ) -> list[str]:
+        """The command line; every slot gets the model's full context window."""
+        return [
+            str(self.binary),
+            "--model",
+            str(model_file),
+            "--alias",
+            alias,
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--ctx-size",
+            str(n_ctx * self.slots),
+            "--parallel",
+            str(self.slots),
+            "--threads",
+            str(threads),
+            "--batch-size",
+            "512",
+            "--no-webui",
+        ]
+
+
+def native_server_binary() -> Path | None:
+    """The ``llama-server`` binary to use, or None for llama-cpp-python's server."""
+    chosen = os.environ.get(SERVER_ENV, "").strip()
+    if chosen == "python":
+        return None
+    if chosen:
+        return Path(chosen)
+    beside = Path(sys.executable).parent / "llama-server"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return beside
+    found = shutil.which("llama-server")
+    return Path(found) if found else None
+
+
 def default_server_command() -> ServerCommand:
-    """The server the embedded backend starts: llama-cpp-python's.
+    """The server the embedded backend starts: llama.cpp's own, else llama-cpp-python's.
 
     Raises:
-        ConfigError: llama-cpp-python (with its server extra) is not installed.
+        ConfigError: neither is installed.
     """
+    binary = native_server_binary()
+    if binary is not None:
+        return NativeServer(binary)
     try:
         import llama_cpp.server  # noqa: F401 # pyright: ignore[reportUnusedImport]
     except ImportError as exc:
         raise ConfigError(
-            "the embedded backend needs llama-cpp-python's server: "
-            "pip install 'extractor[local]' (compiles llama.cpp, about 7 minutes)"
+            "the embedded backend needs llama.cpp's server: `make install` builds llama-server, "
+            "or pip install 'extractor[local]' for llama-cpp-python's (compiles llama.cpp, about "
+            "7 minutes)"
         ) from exc
     return llama_cpp_python_command
+
+
+def server_kind(command: ServerCommand) -> str:
+    """``llama-server (4 slots)`` or ``llama-cpp-python``, for records and ``extractor doctor``."""
+    if isinstance(command, NativeServer):
+        return f"llama.cpp llama-server ({command.slots} slots)"
+    return "llama-cpp-python server (1 request at a time)"
 
 
 def _answers(url: str, timeout: float = 2.0) -> bool:
@@ -169,6 +238,10 @@ class LlamaServer:
     port: int
     process: subprocess.Popen[bytes] | None
     log_path: Path | None
+    kind: str = "unknown"
+    """Which server program (``server_kind``)."""
+    slots: int = 1
+    """Requests it decodes at once."""
 
     @property
     def base_url(self) -> str:
@@ -228,7 +301,8 @@ class LlamaServer:
                 preexec_fn=_die_with_parent if die_with_parent else None,
                 start_new_session=True,
             )
-        server = cls(spec, port, process, log_path)
+        slots = command.slots if isinstance(command, NativeServer) else 1
+        server = cls(spec, port, process, log_path, server_kind(command), slots)
         atexit.register(server.stop)
         deadline = time.monotonic() + ready_timeout_s
         while time.monotonic() < deadline:
@@ -345,7 +419,15 @@ def write_state(server: LlamaServer) -> None:
     pid = server.process.pid if server.process else None
     tmp = path.with_suffix(".tmp")
     tmp.write_text(
-        json.dumps({"port": server.port, "pid": pid, "sha256": server.spec.sha256}),
+        json.dumps(
+            {
+                "port": server.port,
+                "pid": pid,
+                "sha256": server.spec.sha256,
+                "kind": server.kind,
+                "slots": server.slots,
+            }
+        ),
         encoding="utf-8",
     )
     os.replace(tmp, path)
@@ -360,7 +442,14 @@ def find_running(spec: ModelSpec) -> LlamaServer | None:
         return None
     if state.get("sha256") != spec.sha256:
         return None
-    server = LlamaServer(spec, int(state["port"]), None, None)
+    server = LlamaServer(
+        spec,
+        int(state["port"]),
+        None,
+        None,
+        str(state.get("kind", "unknown")),
+        int(state.get("slots", 1)),
+    )
     return server if _answers(server.base_url) else None
 
 
@@ -411,10 +500,19 @@ class LocalBackend:
         assert self._server is not None
         return self._server.base_url
 
+    @property
+    def slots(self) -> int:
+        """Requests the server decodes at once (starts it if needed): the runner's concurrency."""
+        self._ensure()
+        assert self._server is not None
+        return self._server.slots
+
     def describe(self) -> dict[str, str]:
-        """Facts for run records: the model file's sha256 identifies exactly what ran."""
+        """Facts for run records: the model file's sha256 and the server program say what ran."""
+        kind = self._server.kind if self._server else server_kind(default_server_command())
         return {
             "backend": self.id,
+            "server": kind,
             "model": self.model,
             "model_sha256": self.model_spec.sha256,
             "model_licence": self.model_spec.licence,

@@ -1,0 +1,75 @@
+"""Which server the embedded backend starts, and with which command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from extractor.backends import local
+from extractor.backends.local import (
+    SERVER_ENV,
+    NativeServer,
+    default_server_command,
+    describe_exit,
+    log_tail,
+    native_server_binary,
+    server_kind,
+)
+
+
+def test_native_server_gives_every_slot_the_full_context() -> None:
+    argv = NativeServer(Path("/opt/llama-server"), slots=4)(
+        Path("m.gguf"), alias="qwen", port=8123, n_ctx=8192, threads=2
+    )
+    assert argv[0] == "/opt/llama-server"
+    opts = dict(zip(argv[1::2], argv[2::2], strict=False))
+    assert opts["--ctx-size"] == str(4 * 8192)
+    assert opts["--parallel"] == "4"
+    assert opts["--host"] == "127.0.0.1" and opts["--port"] == "8123"
+    assert opts["--alias"] == "qwen" and opts["--threads"] == "2"
+
+
+def test_the_environment_chooses_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SERVER_ENV, "python")
+    assert native_server_binary() is None
+    assert default_server_command() is local.llama_cpp_python_command
+    binary = tmp_path / "llama-server"
+    monkeypatch.setenv(SERVER_ENV, str(binary))
+    assert native_server_binary() == binary
+    command = default_server_command()
+    assert isinstance(command, NativeServer) and command.binary == binary
+    assert server_kind(command) == "llama.cpp llama-server (4 slots)"
+
+
+def test_a_binary_beside_the_interpreter_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(SERVER_ENV, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    fake_python = tmp_path / "bin" / "python"
+    fake_python.parent.mkdir()
+    monkeypatch.setattr(sys, "executable", str(fake_python))
+    assert native_server_binary() is None
+    server = fake_python.parent / "llama-server"
+    server.write_text("#!/bin/sh\n", encoding="utf-8")
+    server.chmod(0o755)
+    assert native_server_binary() == server
+
+
+def test_exit_descriptions_name_the_signal_or_status() -> None:
+    assert describe_exit(3) == "exited with status 3"
+    text = describe_exit(-11)
+    assert text.startswith("was killed by SIGSEGV (signal 11)") and "extractor doctor" in text
+    assert describe_exit(-9) == "was killed by SIGKILL (signal 9)"
+
+
+def test_log_tail_keeps_the_last_non_blank_lines(tmp_path: Path) -> None:
+    log = tmp_path / "server.log"
+    log.write_text("".join(f"line {i}\n\n" for i in range(30)), encoding="utf-8")
+    assert log_tail(log, lines=3).splitlines() == ["line 27", "line 28", "line 29"]
+    assert log_tail(tmp_path / "missing.log") == ""
+    assert log_tail(None) == ""
