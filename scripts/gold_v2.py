@@ -149,13 +149,14 @@ def _counts(doc: dict[str, Any]) -> list[tuple[int, int, int, str]]:
     return out
 
 
+def _read(path: Path) -> dict[str, dict[str, Any]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return {d["article_id"]: d for d in (json.loads(line) for line in lines if line)}
+
+
 def kind_pairs(a_path: Path, b_path: Path) -> list[tuple[str, str]]:
     """Count kinds of the two passes, paired by value and overlapping evidence within an article."""
-    read = lambda p: {  # noqa: E731
-        d["article_id"]: d
-        for d in (json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line)
-    }
-    a_docs, b_docs = read(a_path), read(b_path)
+    a_docs, b_docs = _read(a_path), _read(b_path)
     pairs: list[tuple[str, str]] = []
     for art, a_doc in a_docs.items():
         b_left = _counts(b_docs.get(art, {}))
@@ -165,6 +166,25 @@ def kind_pairs(a_path: Path, b_path: Path) -> list[tuple[str, str]]:
                     pairs.append((kind, k2))
                     del b_left[i]
                     break
+    return pairs
+
+
+def value_pairs(a_path: Path, b_path: Path) -> list[tuple[int, int]]:
+    """Count values of the two passes, paired by kind and overlapping evidence (value ignored)."""
+    a_docs, b_docs = _read(a_path), _read(b_path)
+    pairs: list[tuple[int, int]] = []
+    for art, a_doc in a_docs.items():
+        b_left = _counts(b_docs.get(art, {}))
+        for value, start, end, kind in _counts(a_doc):
+            overlapping = [
+                (abs(v2 - value), i)
+                for i, (v2, s2, e2, k2) in enumerate(b_left)
+                if k2 == kind and s2 < end and start < e2
+            ]
+            if overlapping:
+                _, i = min(overlapping)  # the closest value among the overlapping quotes
+                pairs.append((value, b_left[i][0]))
+                del b_left[i]
     return pairs
 
 
@@ -179,6 +199,14 @@ def agreement(a_path: Path, b_path: Path) -> int:
     value = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
     differ = sum(a != b for a, b in pairs)
     print(f"count kinds: {len(pairs)} paired counts, {differ} differ, alpha {value:.3f}")
+    vpairs = value_pairs(a_path, b_path)
+    logs = np.log1p(np.array([[a for a, _ in vpairs], [b for _, b in vpairs]], dtype=float))
+    v_alpha = krippendorff.alpha(reliability_data=logs, level_of_measurement="interval")
+    v_differ = sum(a != b for a, b in vpairs)
+    print(
+        f"count values (paired by kind and overlapping evidence, ln(1+v), interval): "
+        f"{len(vpairs)} pairs, {v_differ} differ, alpha {v_alpha:.3f}"
+    )
     return 0
 
 
