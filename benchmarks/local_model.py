@@ -22,12 +22,20 @@ import asyncio
 import os
 import re
 import statistics
+import sys
 import time
 from pathlib import Path
 
 from benchmarks.seed_facts import SEED_ID, tally
 from extractor.backends import GenerateSettings
-from extractor.backends.local import LlamaServer, default_threads, llama_client
+from extractor.backends.local import (
+    LlamaServer,
+    NativeServer,
+    ServerCommand,
+    default_threads,
+    llama_client,
+    llama_cpp_python_command,
+)
 from extractor.backends.models import get_model
 from extractor.extract import ExtractionRecord, extract_article
 from extractor.gold import load_gold
@@ -53,12 +61,29 @@ def cache_reuse(log: Path, since: int) -> float | None:
     return sum(a for a, _ in hits) / total if total else None
 
 
-def run_one(model: str, strategy: str, constrain: str, every: int) -> dict[str, object]:
+def with_python(python: str) -> ServerCommand:
+    """The server of one build: a ``llama-server`` binary, or llama-cpp-python's server run by
+    that interpreter (another build)."""
+    if Path(python).name == "llama-server":
+        return NativeServer(Path(python))
+
+    def command(model_file: Path, *, alias: str, port: int, n_ctx: int, threads: int) -> list[str]:
+        argv = llama_cpp_python_command(
+            model_file, alias=alias, port=port, n_ctx=n_ctx, threads=threads
+        )
+        return [python, *argv[1:]]
+
+    return command
+
+
+def run_one(
+    model: str, strategy: str, constrain: str, every: int, build: tuple[str, str]
+) -> dict[str, object]:
     gold = load_gold(ROOT / "gold" / "v1")
     articles = [ga.article for ga in gold.articles][::every]
     os.environ["EXTRACTOR_LLAMA_VERBOSE"] = "true"
     started = time.perf_counter()
-    server = LlamaServer.start(get_model(model))
+    server = LlamaServer.start(get_model(model), command=with_python(build[1]))
     ready_s = time.perf_counter() - started
     assert server.process is not None and server.log_path is not None
     log_start = server.log_path.stat().st_size
@@ -82,7 +107,11 @@ def run_one(model: str, strategy: str, constrain: str, every: int) -> dict[str, 
     try:
         asyncio.run(go())
         rss = peak_rss_mb(server.process.pid)
-        reuse = cache_reuse(server.log_path, log_start)
+        reuse = cache_reuse(server.log_path, log_start)  # llama-cpp-python's verbose log
+        if reuse is None:  # llama-server reports cached prompt tokens in each reply's usage
+            prompt = sum(r.meta.usage.prompt_tokens for r in records)
+            cached = sum(r.meta.usage.cached_tokens for r in records)
+            reuse = cached / prompt if prompt and cached else None
     finally:
         server.stop()
     score = score_records(records, gold, only=[a.id for a in articles], ci_resamples=0)
@@ -94,6 +123,7 @@ def run_one(model: str, strategy: str, constrain: str, every: int) -> dict[str, 
         for k in ("L1/actors/lenient", "L1/places/lenient", "L1/counts/value", "L1/all/headline")
     }
     return {
+        "build": build[0],
         "model": model,
         "strategy": strategy,
         "constrain": constrain,
@@ -139,11 +169,23 @@ def main() -> None:
     )
     parser.add_argument("--every", type=int, default=14, help="every N-th gold article")
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "reports" / "local_model.md")
+    parser.add_argument(
+        "--build",
+        action="append",
+        default=[],
+        help="LABEL=PYTHON or LABEL=/path/llama-server: run each system on the llama-cpp-python "
+        "server of that interpreter, or on that llama-server (repeat to compare side by side; "
+        "default: this interpreter, labelled portable)",
+    )
     args = parser.parse_args()
+    builds = [tuple(b.split("=", 1)) for b in args.build] or [("portable", sys.executable)]
     rows: list[dict[str, object]] = []
     for system in args.systems:
         model, strategy, *rest = system.split(":")
-        rows.append(run_one(model, strategy, rest[0] if rest else "none", args.every))
+        for label, python in builds:
+            rows.append(
+                run_one(model, strategy, rest[0] if rest else "none", args.every, (label, python))
+            )
     out = (
         f"# Local model benchmark\n\nGold v1 articles 0, {args.every}, {2 * args.every}, ... "
         f"(the seed first; {rows[0]['articles']} articles), "

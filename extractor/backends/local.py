@@ -139,13 +139,14 @@ class ServerCommand(Protocol):
 
 
 SERVER_ENV = "EXTRACTOR_LLAMA_SERVER"
-"""Which server ``local/`` starts: a path to a ``llama-server`` binary, or ``python`` for
-llama-cpp-python's server (the fallback). Unset: ``llama-server`` beside the interpreter (where
-``make install`` puts it) or on PATH, else the fallback."""
+"""Which server ``local/`` starts: unset or ``python``, llama-cpp-python's server (the default);
+``native``, llama.cpp's own ``llama-server`` beside the interpreter (``make llama-server`` puts it
+there) or on PATH; or the path of a ``llama-server`` binary. The native server is not the default
+yet: on the seed article it has not shown a clean gain (README, "Embedded servers")."""
 
 DEFAULT_SLOTS = 4
 """Parallel sequences of the native server: on a CPU, decoding is bound by memory bandwidth, so
-four sequences decode at nearly the speed of one (``benchmarks/local_model.py``)."""
+several sequences decode at little more than the cost of one."""
 
 
 @dataclass(frozen=True)
@@ -182,24 +183,32 @@ class NativeServer:
 
 
 def native_server_binary() -> Path | None:
-    """The ``llama-server`` binary to use, or None for llama-cpp-python's server."""
+    """The ``llama-server`` binary chosen by ``EXTRACTOR_LLAMA_SERVER``, or None for the default.
+
+    Raises:
+        ConfigError: ``native`` was asked for and no ``llama-server`` is installed.
+    """
     chosen = os.environ.get(SERVER_ENV, "").strip()
-    if chosen == "python":
+    if chosen in ("", "python"):
         return None
-    if chosen:
+    if chosen != "native":
         return Path(chosen)
     beside = Path(sys.executable).parent / "llama-server"
     if beside.is_file() and os.access(beside, os.X_OK):
         return beside
     found = shutil.which("llama-server")
-    return Path(found) if found else None
+    if found is None:
+        raise ConfigError(
+            f"{SERVER_ENV}=native but no llama-server is installed: `make llama-server` builds it"
+        )
+    return Path(found)
 
 
 def default_server_command() -> ServerCommand:
-    """The server the embedded backend starts: llama.cpp's own, else llama-cpp-python's.
+    """The server the embedded backend starts (``EXTRACTOR_LLAMA_SERVER``).
 
     Raises:
-        ConfigError: neither is installed.
+        ConfigError: the chosen server is not installed.
     """
     binary = native_server_binary()
     if binary is not None:
@@ -208,9 +217,9 @@ def default_server_command() -> ServerCommand:
         import llama_cpp.server  # noqa: F401 # pyright: ignore[reportUnusedImport]
     except ImportError as exc:
         raise ConfigError(
-            "the embedded backend needs llama.cpp's server: `make install` builds llama-server, "
-            "or pip install 'extractor[local]' for llama-cpp-python's (compiles llama.cpp, about "
-            "7 minutes)"
+            "the embedded backend needs llama-cpp-python's server: pip install 'extractor[local]' "
+            "(compiles llama.cpp, about 7 minutes), or llama.cpp's own with "
+            f"{SERVER_ENV}=native after `make llama-server`"
         ) from exc
     return llama_cpp_python_command
 

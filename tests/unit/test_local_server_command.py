@@ -17,6 +17,7 @@ from extractor.backends.local import (
     native_server_binary,
     server_kind,
 )
+from extractor.errors import ConfigError
 
 
 def test_native_server_gives_every_slot_the_full_context() -> None:
@@ -34,9 +35,10 @@ def test_native_server_gives_every_slot_the_full_context() -> None:
 def test_the_environment_chooses_the_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(SERVER_ENV, "python")
-    assert native_server_binary() is None
-    assert default_server_command() is local.llama_cpp_python_command
+    for default in ("python", ""):
+        monkeypatch.setenv(SERVER_ENV, default)
+        assert native_server_binary() is None
+        assert default_server_command() is local.llama_cpp_python_command
     binary = tmp_path / "llama-server"
     monkeypatch.setenv(SERVER_ENV, str(binary))
     assert native_server_binary() == binary
@@ -45,15 +47,16 @@ def test_the_environment_chooses_the_server(
     assert server_kind(command) == "llama.cpp llama-server (4 slots)"
 
 
-def test_a_binary_beside_the_interpreter_is_found(
+def test_native_finds_the_binary_beside_the_interpreter_or_says_how_to_build_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv(SERVER_ENV, raising=False)
+    monkeypatch.setenv(SERVER_ENV, "native")
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     fake_python = tmp_path / "bin" / "python"
     fake_python.parent.mkdir()
     monkeypatch.setattr(sys, "executable", str(fake_python))
-    assert native_server_binary() is None
+    with pytest.raises(ConfigError, match="make llama-server"):
+        native_server_binary()
     server = fake_python.parent / "llama-server"
     server.write_text("#!/bin/sh\n", encoding="utf-8")
     server.chmod(0o755)
