@@ -55,13 +55,13 @@ from extractor.codebook import (
     Qualifier,
     SubEventType,
 )
-from extractor.extract import ExtractionRecord, RecordMeta, UsageRecord, extract_article
 from extractor.gold import GoldSet, load_gold
-from extractor.harness import score_records
-from extractor.numbers import read_numbers
-from extractor.prompts import Prompt, load_prompt
-from extractor.report import markdown_report
-from extractor.report_chart import write_chart
+from extractor.harness.run import score_records
+from extractor.pipeline.extract import ExtractionRecord, RecordMeta, UsageRecord, extract_article
+from extractor.pipeline.numbers import read_numbers
+from extractor.pipeline.prompts import Prompt, load_prompt
+from extractor.report.chart import write_chart
+from extractor.report.markdown import markdown_report
 from extractor.schema import (
     Actor,
     Article,

@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from extractor.numbers import supports_value
+from extractor.pipeline.numbers import supports_value
 from extractor.schema import ArticleExtraction
 from extractor.scoring.normalise import norm
 
@@ -73,7 +73,7 @@ def tally(extraction: ArticleExtraction | None, article: str) -> Tally:
 
 
 def main() -> None:
-    from extractor.harness import read_predictions
+    from extractor.harness.run import read_predictions
 
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("predictions", type=Path)

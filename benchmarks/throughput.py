@@ -48,8 +48,8 @@ def write_input(path: Path, n: int) -> None:
 
 def child(engine: str, url: str, n: int, concurrency: int, out: Path) -> dict[str, Any]:
     from extractor.backends import GenerateSettings, get_backend
-    from extractor.prompts import load_prompt
-    from extractor.runner import run_batch
+    from extractor.pipeline.prompts import load_prompt
+    from extractor.run.runner import run_batch
     from extractor.schema import Article
     from tests.scale.canned_server import article
 
@@ -65,7 +65,7 @@ def child(engine: str, url: str, n: int, concurrency: int, out: Path) -> dict[st
     if engine == "ray":
         import ray
 
-        from extractor.engines.ray import run_ray
+        from extractor.run.engines.ray import run_ray
 
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
         start, cpu = time.perf_counter(), time.process_time()

@@ -6,6 +6,9 @@ The evaluation harness scores them against hand-labelled gold.
     events = extract(text, backend="local/qwen2.5-coder-1.5b")
 """
 
+# ``extractor.extract`` is also a module kept for old imports: loading it first leaves the name
+# bound to the function imported below, whatever imports the module later.
+import extractor.extract as _compat_module
 from extractor.errors import (
     BackendError,
     ConfigError,
@@ -14,7 +17,7 @@ from extractor.errors import (
     GoldDataError,
     InputError,
 )
-from extractor.extract import DEFAULT_BACKEND, aextract, extract
+from extractor.pipeline.extract import DEFAULT_BACKEND, aextract, extract
 from extractor.schema import (
     Actor,
     Article,
@@ -25,6 +28,8 @@ from extractor.schema import (
     GoldDocument,
     Place,
 )
+
+del _compat_module
 
 __all__ = [
     "DEFAULT_BACKEND",

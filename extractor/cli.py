@@ -32,8 +32,8 @@ from extractor.errors import ExtractorError
 
 if TYPE_CHECKING:
     from extractor.backends import GenerateSettings
-    from extractor.extract import ExtractionRecord
-    from extractor.runner import ResponseCache
+    from extractor.pipeline.extract import ExtractionRecord
+    from extractor.run.runner import ResponseCache
     from extractor.schema import Article
     from extractor.scoring import CorpusScore
 
@@ -116,11 +116,11 @@ def extract(
 ) -> None:
     """Extract events from articles; one JSON line per article (resumes an existing -o file)."""
     from extractor.backends import GenerateSettings
-    from extractor.inputs import read_articles
-    from extractor.outputs import export, log_path_for
-    from extractor.prompts import load_prompt
-    from extractor.runner import ResponseCache, done_ids
-    from extractor.strategies import STRATEGIES
+    from extractor.pipeline.prompts import load_prompt
+    from extractor.pipeline.strategies import STRATEGIES
+    from extractor.run.inputs import read_articles
+    from extractor.run.outputs import export, log_path_for
+    from extractor.run.runner import ResponseCache, done_ids
 
     if strategy not in STRATEGIES:
         raise typer.BadParameter(f"strategy must be one of {STRATEGIES}")
@@ -176,7 +176,7 @@ def extract(
                 print(record.model_dump_json())
 
         if engine == "ray":
-            from extractor.engines.ray import run_ray
+            from extractor.run.engines.ray import run_ray
 
             try:
                 run_ray(
@@ -220,8 +220,8 @@ def _extract_local(
 ) -> None:
     """The local engine: ``run_batch`` on one asyncio loop in this process."""
     from extractor.backends import get_backend
-    from extractor.prompts import load_prompt
-    from extractor.runner import run_batch
+    from extractor.pipeline.prompts import load_prompt
+    from extractor.run.runner import run_batch
 
     engine = get_backend(backend)
 
@@ -258,16 +258,16 @@ def eval_(
 ) -> None:
     """Run every system of a suite over its gold set (cached, resumable), score and report."""
     from extractor.gold import load_gold
-    from extractor.harness import (
+    from extractor.harness.run import (
         load_run,
         load_suite,
         run_articles,
         run_entry,
         score_records,
     )
-    from extractor.report import json_report, markdown_report
-    from extractor.report_chart import write_chart
-    from extractor.report_html import RunView, write_html
+    from extractor.report.chart import write_chart
+    from extractor.report.html import RunView, write_html
+    from extractor.report.markdown import json_report, markdown_report
 
     spec = load_suite(suite)
     gold = load_gold(spec.gold)
@@ -303,8 +303,8 @@ def score(
 ) -> None:
     """Score a predictions file against gold, with no model calls."""
     from extractor.gold import load_gold
-    from extractor.harness import read_predictions, score_records
-    from extractor.report import json_report, markdown_report
+    from extractor.harness.run import read_predictions, score_records
+    from extractor.report.markdown import json_report, markdown_report
 
     result = score_records(read_predictions(predictions), load_gold(gold), ci_resamples=resamples)
     name = predictions.parent.name or predictions.stem
@@ -330,8 +330,8 @@ def compare(
     Runs are compared on the articles they all cover, so the test is paired.
     """
     from extractor.gold import load_gold
-    from extractor.harness import load_run, run_articles, score_records
-    from extractor.report import markdown_report
+    from extractor.harness.run import load_run, run_articles, score_records
+    from extractor.report.markdown import markdown_report
     from extractor.scoring import compare_all
     from extractor.scoring.matching import Field, Tier
     from extractor.scoring.results import Level
@@ -359,12 +359,12 @@ def compare(
     if output:
         output.write_text(md, encoding="utf-8")
     if html:
-        from extractor.report_html import RunView, write_html
+        from extractor.report.html import RunView, write_html
 
         views = {r.path.name: RunView(scores[r.path.name], r.records) for r in loaded}
         write_html(html, views, gs, title="Comparison")
     if png:
-        from extractor.report_chart import write_chart
+        from extractor.report.chart import write_chart
 
         write_chart(scores, png)
     print(md)
@@ -381,14 +381,14 @@ def check(
     Fails when a run is stale or a field is below the suite's threshold.
     """
     from extractor.gold import load_gold
-    from extractor.harness import (
+    from extractor.harness.run import (
         load_run,
         load_suite,
         run_articles,
         score_records,
         staleness,
     )
-    from extractor.report import markdown_report
+    from extractor.report.markdown import markdown_report
 
     spec = load_suite(suite)
     gold = load_gold(spec.gold)
@@ -521,9 +521,9 @@ def batch_prepare(
 ) -> None:
     """Write Batch API requests (same prompts and schema as `extract`) and their manifest."""
     from extractor.backends import GenerateSettings
-    from extractor.batch import manifest_path, prepare
-    from extractor.inputs import read_articles
-    from extractor.prompts import load_prompt
+    from extractor.backends.openai_batch.schema import manifest_path, prepare
+    from extractor.pipeline.prompts import load_prompt
+    from extractor.run.inputs import read_articles
 
     articles = [
         a
@@ -544,7 +544,7 @@ def batch_prepare(
 @friendly
 def batch_submit(requests: Path) -> None:
     """Upload a request file and start a batch (needs OPENAI_API_KEY); prints the batch id."""
-    from extractor.batch import submit
+    from extractor.backends.openai_batch.schema import submit
 
     print(submit(requests))
 
@@ -555,7 +555,7 @@ def batch_status(
     batch_id: str, download_dir: Annotated[Path | None, typer.Option("--download")] = None
 ) -> None:
     """Show a batch's status; with --download, fetch its output and error files."""
-    from extractor.batch import download, status
+    from extractor.backends.openai_batch.schema import download, status
 
     info = status(batch_id)
     print(json.dumps(info, indent=1, default=str))
@@ -575,8 +575,8 @@ def batch_collect(
     output: Annotated[Path, typer.Option("-o", "--output")] = Path("batch-records.jsonl"),
 ) -> None:
     """Validate and ground batch replies into extraction records (resumable)."""
-    from extractor.batch import collect
-    from extractor.inputs import read_articles
+    from extractor.backends.openai_batch.schema import collect
+    from extractor.run.inputs import read_articles
 
     articles = {a.id: a for src in inputs for a in read_articles(src)}
     missing = 0

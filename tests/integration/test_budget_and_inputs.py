@@ -10,11 +10,11 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from extractor.backends import GenerateSettings, get_backend
-from extractor.extract import ExtractionRecord, extract_article
-from extractor.prompts import load_prompt
-from extractor.runner import ResponseCache, run_batch
+from extractor.pipeline.extract import ExtractionRecord, extract_article
+from extractor.pipeline.prompts import load_prompt
+from extractor.pipeline.strategies import plan
+from extractor.run.runner import ResponseCache, run_batch
 from extractor.schema import Article
-from extractor.strategies import plan
 from tests.faults.replay import Script, ok
 from tests.faults.tally import Tally
 from tests.integration.test_local_llm import _assert_grounded

@@ -23,9 +23,9 @@ from typer.testing import CliRunner
 from extractor.backends import GenerateSettings, get_backend
 from extractor.cli import app
 from extractor.errors import BackendError
-from extractor.extract import ExtractionRecord
-from extractor.prompts import load_prompt
-from extractor.runner import RunStats, run_batch
+from extractor.pipeline.extract import ExtractionRecord
+from extractor.pipeline.prompts import load_prompt
+from extractor.run.runner import RunStats, run_batch
 from extractor.schema import Article
 from tests.faults.server import CannedServer
 from tests.faults.tally import Tally

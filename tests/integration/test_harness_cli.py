@@ -13,9 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from extractor.cli import app
-from extractor.extract import ExtractionRecord, schema_sha256
-from extractor.harness import text_sha256
-from extractor.prompts import load_prompt
+from extractor.harness.run import text_sha256
+from extractor.pipeline.extract import ExtractionRecord, schema_sha256
+from extractor.pipeline.prompts import load_prompt
 from tests.unit.test_report_html import fixture_gold, perturbed_records, second_pass_records
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -138,7 +138,7 @@ def test_interrupted_eval_leaves_a_run_record_and_resumes(tmp_path: Path) -> Non
     from pytest_httpserver import HTTPServer
 
     from extractor.errors import BackendError
-    from extractor.harness import SuiteEntry, load_run, load_suite, run_entry
+    from extractor.harness.run import SuiteEntry, load_run, load_suite, run_entry
     from tests.faults.replay import Script, ok, status
 
     with HTTPServer() as server:

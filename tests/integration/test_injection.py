@@ -15,8 +15,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from extractor.backends import get_backend
-from extractor.extract import ExtractionRecord, extract_article
-from extractor.planted import find_planted
+from extractor.pipeline.extract import ExtractionRecord, extract_article
+from extractor.pipeline.planted import find_planted
 from extractor.schema import Article
 from tests.faults.injection import INJECTIONS, Injection, connections, events_json
 from tests.faults.replay import Script, ok

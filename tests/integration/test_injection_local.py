@@ -17,7 +17,7 @@ import pytest
 from extractor.backends import get_backend
 from extractor.backends.local import LlamaServer
 from extractor.backends.models import get_model
-from extractor.extract import ExtractionRecord, extract_article
+from extractor.pipeline.extract import ExtractionRecord, extract_article
 from extractor.schema import Article
 from tests.faults.injection import INJECTIONS, connections, events_json
 from tests.faults.tally import Tally

@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 from extractor.backends import GenerateSettings, get_backend
 from extractor.cli import app
 from extractor.errors import BackendError
-from extractor.extract import ExtractionRecord, extract_article
-from extractor.prompts import load_prompt
-from extractor.runner import ResponseCache, run_batch
+from extractor.pipeline.extract import ExtractionRecord, extract_article
+from extractor.pipeline.prompts import load_prompt
+from extractor.run.runner import ResponseCache, run_batch
 from extractor.schema import Article
 from tests.faults.replay import Script, ok, slow, status
 

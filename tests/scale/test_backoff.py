@@ -10,7 +10,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from extractor.backends import GenerateSettings, get_backend
-from extractor.extract import extract_article
+from extractor.pipeline.extract import extract_article
 from extractor.schema import Article
 from tests.faults.replay import ok, status
 from tests.scale.canned_server import ARTICLE, REPLY

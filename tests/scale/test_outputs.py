@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from extractor.cli import app
 from extractor.errors import InputError
-from extractor.extract import ExtractionRecord, RecordMeta, UsageRecord
-from extractor.outputs import (
+from extractor.pipeline.extract import ExtractionRecord, RecordMeta, UsageRecord
+from extractor.run.outputs import (
     LAYOUT_VERSION,
     log_path_for,
     read_log,

@@ -16,12 +16,12 @@ import ray
 from pytest_httpserver import HTTPServer
 
 from extractor.backends import GenerateSettings, get_backend
-from extractor.engines.ray import run_ray
 from extractor.errors import BackendError, ConfigError
-from extractor.extract import ExtractionRecord
-from extractor.outputs import read_log
-from extractor.prompts import load_prompt
-from extractor.runner import ResponseCache, run_batch
+from extractor.pipeline.extract import ExtractionRecord
+from extractor.pipeline.prompts import load_prompt
+from extractor.run.engines.ray import run_ray
+from extractor.run.outputs import read_log
+from extractor.run.runner import ResponseCache, run_batch
 from extractor.schema import Article
 from tests.faults.replay import Script, ok
 from tests.integration.test_replay import CAPTURE, CLASH

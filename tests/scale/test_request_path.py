@@ -7,7 +7,7 @@ import asyncio
 from pytest_httpserver import HTTPServer
 
 from extractor.backends import GenerateSettings, get_backend
-from extractor.extract import extract_article
+from extractor.pipeline.extract import extract_article
 from extractor.schema import Article
 from tests.faults.replay import Script, ok
 from tests.scale.canned_server import ARTICLE, REPLY

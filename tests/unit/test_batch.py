@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from pytest_httpserver import HTTPServer
 
 from extractor.backends import GenerateSettings
-from extractor.batch import (
+from extractor.backends.openai_batch.schema import (
     BATCH_ENDPOINT,
     ManifestMismatchError,
     collect,
@@ -36,9 +36,9 @@ from extractor.batch import (
     submit,
 )
 from extractor.errors import BackendError, ConfigError, InputError
-from extractor.extract import ExtractionRecord, schema_sha256
-from extractor.inputs import read_articles
-from extractor.prompts import load_prompt
+from extractor.pipeline.extract import ExtractionRecord, schema_sha256
+from extractor.pipeline.prompts import load_prompt
+from extractor.run.inputs import read_articles
 from extractor.schema import Article
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "batch"
@@ -541,7 +541,7 @@ def test_collect_output_then_error_file_fills_the_gaps(
 
 
 def test_importing_the_module_touches_no_sdk() -> None:
-    code = "import sys, extractor.batch; print('openai' in sys.modules)"
+    code = "import sys, extractor.backends.openai_batch.schema; print('openai' in sys.modules)"
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )

@@ -5,7 +5,7 @@ import pytest
 
 from extractor.errors import GoldDataError, InputError
 from extractor.gold import load_gold
-from extractor.inputs import read_articles
+from extractor.run.inputs import read_articles
 from tests.faults.tally import Tally
 
 ROOT = Path(__file__).resolve().parents[2]

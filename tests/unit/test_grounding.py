@@ -1,5 +1,5 @@
 from extractor.codebook import ActorRole, ActorType, CountKind, PlaceKind, Qualifier, SubEventType
-from extractor.grounding import fold, ground, locate, split_sentences
+from extractor.pipeline.grounding import fold, ground, locate, split_sentences
 from extractor.schema import Actor, ArticleExtraction, Count, Event, Place
 
 ARTICLE = (

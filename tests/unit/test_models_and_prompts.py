@@ -6,7 +6,7 @@ import pytest
 from extractor.backends import parse_backend_id
 from extractor.backends.models import LocalFile, ModelSpec, is_pulled, model_path, pull
 from extractor.errors import ModelPullError
-from extractor.prompts import load_prompt
+from extractor.pipeline.prompts import load_prompt
 
 
 def _spec(src: Path, data: bytes, sha: str | None = None) -> ModelSpec:

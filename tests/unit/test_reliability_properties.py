@@ -7,12 +7,12 @@ from hypothesis import strategies as st
 
 from extractor.backends import GenerateSettings
 from extractor.errors import InputError
-from extractor.grounding import ground, locate
-from extractor.numbers import read_numbers
-from extractor.prompts import load_prompt
-from extractor.runner import run_batch
+from extractor.pipeline.grounding import ground, locate
+from extractor.pipeline.numbers import read_numbers
+from extractor.pipeline.prompts import load_prompt
+from extractor.pipeline.strategies import WINDOW_CHARS, plan
+from extractor.run.runner import run_batch
 from extractor.schema import Article, ArticleExtraction
-from extractor.strategies import WINDOW_CHARS, plan
 from tests.faults.tally import Tally
 
 WORDS = st.sampled_from(

@@ -8,9 +8,9 @@ from typing import cast
 import pytest
 from PIL import Image
 
-from extractor.extract import ExtractionRecord
-from extractor.harness import score_records
-from extractor.report_chart import CHART_KEYS, write_chart
+from extractor.harness.run import score_records
+from extractor.pipeline.extract import ExtractionRecord
+from extractor.report.chart import CHART_KEYS, write_chart
 from extractor.scoring import CorpusScore
 from tests.unit.test_report_html import fixture_gold, fixture_runs, second_pass, second_pass_records
 

@@ -20,10 +20,10 @@ import pytest
 from PIL import Image
 
 from extractor.codebook import ActorRole, ActorType, Qualifier
-from extractor.extract import ExtractionRecord, RecordMeta, UsageRecord
 from extractor.gold import GoldArticle, GoldSet, load_gold
-from extractor.harness import score_records
-from extractor.report_html import RunView, render_html, write_html
+from extractor.harness.run import score_records
+from extractor.pipeline.extract import ExtractionRecord, RecordMeta, UsageRecord
+from extractor.report.html import RunView, render_html, write_html
 from extractor.schema import (
     Actor,
     Article,

@@ -1,6 +1,6 @@
 from extractor.codebook import ActorRole, ActorType, PlaceKind, SubEventType
+from extractor.pipeline.strategies import WINDOW_CHARS, merge_events, plan, worth_asking
 from extractor.schema import Actor, Count, Event, Place
-from extractor.strategies import WINDOW_CHARS, merge_events, plan, worth_asking
 
 
 def test_plans(seed_text: str) -> None:

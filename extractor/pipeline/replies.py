@@ -22,7 +22,7 @@ from extractor.codebook import (
     Qualifier,
     SubEventType,
 )
-from extractor.numbers import supports_value
+from extractor.pipeline.numbers import supports_value
 from extractor.schema import Actor, Count, Event, EventDate, Place, Strict
 
 

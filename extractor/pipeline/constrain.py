@@ -47,8 +47,8 @@ from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 
-from extractor.grounding import split_sentences
-from extractor.numbers import read_numbers, supports_value, words_to_int
+from extractor.pipeline.grounding import split_sentences
+from extractor.pipeline.numbers import read_numbers, supports_value, words_to_int
 
 _T = TypeVar("_T")
 

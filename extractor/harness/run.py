@@ -24,13 +24,13 @@ from typing import Literal, cast
 
 from extractor.backends import GenerateSettings, get_backend
 from extractor.errors import ConfigError, InputError
-from extractor.extract import ExtractionRecord, schema_sha256
 from extractor.gold import GoldSet, load_gold
-from extractor.prompts import DEFAULT_PROMPT, Prompt, load_prompt
-from extractor.runner import ResponseCache, run_batch
+from extractor.pipeline.extract import ExtractionRecord, schema_sha256
+from extractor.pipeline.prompts import DEFAULT_PROMPT, Prompt, load_prompt
+from extractor.pipeline.strategies import STRATEGIES, StrategyName
+from extractor.run.runner import ResponseCache, run_batch
 from extractor.schema import Article, ArticleExtraction, GoldDocument
 from extractor.scoring import CorpusScore, score_documents
-from extractor.strategies import STRATEGIES, StrategyName
 
 logger = logging.getLogger(__name__)
 

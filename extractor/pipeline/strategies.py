@@ -17,8 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from extractor.grounding import fold, split_sentences
-from extractor.prompts import TaskKind
+from extractor.pipeline.grounding import fold, split_sentences
+from extractor.pipeline.prompts import TaskKind
 from extractor.schema import Actor, Count, Event, Place
 
 StrategyName = Literal["whole", "sentence", "window"]

@@ -187,7 +187,7 @@ class _Grounder:
         return actor.model_copy(update={"evidence": quote, "span": span})
 
     def count(self, path: str, count: Count) -> Count | None:
-        from extractor.numbers import supports_value
+        from extractor.pipeline.numbers import supports_value
 
         found = self.evidence(path, count)
         if found is None:

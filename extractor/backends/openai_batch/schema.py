@@ -35,10 +35,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from extractor.backends import Completion, FailedCompletion, GenerateSettings, T, Usage
 from extractor.errors import BackendError, ConfigError, InputError
-from extractor.extract import GroundedExtraction, extract_article, schema_sha256
-from extractor.planted import mask_planted
-from extractor.prompts import Prompt, load_prompt
-from extractor.runner import done_ids, repair_tail
+from extractor.pipeline.extract import GroundedExtraction, extract_article, schema_sha256
+from extractor.pipeline.planted import mask_planted
+from extractor.pipeline.prompts import Prompt, load_prompt
+from extractor.run.runner import done_ids, repair_tail
 from extractor.schema import Article
 
 if TYPE_CHECKING:

@@ -28,10 +28,10 @@ from pathlib import Path
 
 from extractor.backends import Backend, GenerateSettings
 from extractor.errors import BackendError, InputError
-from extractor.extract import ExtractionRecord, extract_article, schema_sha256
-from extractor.prompts import Prompt
+from extractor.pipeline.extract import ExtractionRecord, extract_article, schema_sha256
+from extractor.pipeline.prompts import Prompt
+from extractor.pipeline.strategies import StrategyName
 from extractor.schema import Article
-from extractor.strategies import StrategyName
 
 logger = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from extractor.extract import ExtractionRecord
 from extractor.gold import GoldSet
-from extractor.report import HEADLINE_ROWS
+from extractor.pipeline.extract import ExtractionRecord
+from extractor.report.markdown import HEADLINE_ROWS
 from extractor.schema import Event, Span
 from extractor.scoring import CorpusScore, DocumentScore, FieldResult, FieldScore, Item, Tier
 

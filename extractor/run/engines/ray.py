@@ -28,9 +28,10 @@ from typing import Any
 
 from extractor.backends import Backend, GenerateSettings, get_backend
 from extractor.errors import BackendError, ConfigError
-from extractor.extract import ExtractionRecord, extract_article
-from extractor.prompts import Prompt
-from extractor.runner import (
+from extractor.pipeline.extract import ExtractionRecord, extract_article
+from extractor.pipeline.prompts import Prompt
+from extractor.pipeline.strategies import StrategyName
+from extractor.run.runner import (
     RecordLog,
     ResponseCache,
     RunStats,
@@ -41,7 +42,6 @@ from extractor.runner import (
     unique_articles,
 )
 from extractor.schema import Article
-from extractor.strategies import StrategyName
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Distributed runners behind the same interface as ``extractor.runner`` (``ray.py``).
+"""Distributed runners behind the same interface as ``extractor.run.runner`` (``ray.py``).
 
 Each engine takes the same articles, backend, prompt, strategy, settings, output log and cache as
 ``runner.run_batch``, writes the same records to the same append-only JSONL log, and returns the

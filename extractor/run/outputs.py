@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from extractor.errors import InputError
-from extractor.extract import ArticleExtraction, ExtractionRecord, RecordMeta, UsageRecord
+from extractor.pipeline.extract import ArticleExtraction, ExtractionRecord, RecordMeta, UsageRecord
 from extractor.schema import SCHEMA_VERSION
 
 logger = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from extractor.report import HEADLINE_ROWS
+from extractor.report.markdown import HEADLINE_ROWS
 from extractor.scoring import CorpusScore, FieldResult
 
 __all__ = ["CHART_KEYS", "write_chart"]

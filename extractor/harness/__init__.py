@@ -1,0 +1,3 @@
+from extractor.harness.run import score_records
+
+__all__ = ["score_records"]
