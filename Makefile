@@ -54,6 +54,7 @@ report: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pyright extractor
 	$(VENV)/bin/pyright -p pyrightconfig.tests.json
 

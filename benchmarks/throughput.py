@@ -48,8 +48,8 @@ def write_input(path: Path, n: int) -> None:
 
 def child(engine: str, url: str, n: int, concurrency: int, out: Path) -> dict[str, Any]:
     from extractor.backends import GenerateSettings, get_backend
-    from extractor.pipeline.prompts import load_prompt
-    from extractor.run.runner import run_batch
+    from extractor.pipeline import Strategy, load_prompt
+    from extractor.run import run_batch
     from extractor.schema import Article
     from tests.scale.canned_server import article
 
@@ -74,7 +74,7 @@ def child(engine: str, url: str, n: int, concurrency: int, out: Path) -> dict[st
             backend_id,
             output=out,
             prompt=prompt,
-            strategy="whole",
+            strategy=Strategy.WHOLE,
             settings=settings,
             concurrency=concurrency,
             actors=2,
@@ -90,7 +90,7 @@ def child(engine: str, url: str, n: int, concurrency: int, out: Path) -> dict[st
                     backend,
                     output=out.with_suffix(".warm.jsonl"),
                     prompt=prompt,
-                    strategy="whole",
+                    strategy=Strategy.WHOLE,
                     settings=settings,
                 )
                 nonlocal start, cpu
@@ -100,7 +100,7 @@ def child(engine: str, url: str, n: int, concurrency: int, out: Path) -> dict[st
                     backend,
                     output=out,
                     prompt=prompt,
-                    strategy="whole",
+                    strategy=Strategy.WHOLE,
                     settings=settings,
                     concurrency=concurrency,
                     on_record=arrived,

@@ -1,13 +1,8 @@
-"""Backends: where a request for structured output goes, behind one protocol.
+"""The Backend protocol: chat messages in, a validated Pydantic object (or the failure) out.
 
-Backend ids are strings a user types:
-- ``local/NAME``: the embedded llama.cpp server with a model from the registry (``models.py``);
-- ``openai/MODEL``: OpenAI's API (key from ``OPENAI_API_KEY``);
-- ``openai-compatible/MODEL@URL``: any OpenAI-compatible server (vLLM, Ollama, LM Studio,
-  llama.cpp...), key from ``EXTRACTOR_API_KEY`` if the server wants one;
-- ``provider/NAME/MODEL``: any other provider instructor supports (``instructor.from_provider``,
-  e.g. ``provider/anthropic/claude-sonnet-4-5``), with that provider's SDK installed as an extra.
-All three go through the same ``openai`` + ``instructor`` code path.
+Also what a request is sent with (``GenerateSettings``), what comes back (``Completion``,
+``FailedCompletion``, ``Usage``), and how a backend hands the validation context to a response
+model's validators (``validation_context``).
 """
 
 from __future__ import annotations
@@ -15,23 +10,22 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
-
-from extractor.errors import ConfigError
 
 T = TypeVar("T", bound=BaseModel)
 
 validation_context: ContextVar[Mapping[str, Any] | None] = ContextVar(
     "validation_context", default=None
 )
-"""The validation context of the request in flight in this asyncio task (the article text).
+"""The ``context`` of the request in flight in this asyncio task, for validators to read.
 
-Backends set it around a request instead of handing it to instructor as ``context=``: instructor
-renders every message as a Jinja template with that context, so an article containing ``{{`` broke
-the request and ``{{ article }}`` in an article was replaced by the article; the rendering also
-cost a template compilation per message."""
+A backend sets it around a request when its SDK cannot pass ``context`` to validation itself:
+instructor can, but renders every message as a Jinja template with it, so an article containing
+``{{`` broke the request and ``{{ article }}`` in an article was replaced by the article (and the
+rendering cost a template compilation per message). A validator reads ``info.context`` first, then
+this."""
 
 
 @dataclass(frozen=True)
@@ -46,26 +40,19 @@ class Usage:
 
 @dataclass(frozen=True)
 class GenerateSettings:
-    """Per-request settings. Part of the cache key: change one and the work is done again."""
+    """What one request is sent with. Part of the cache key: change one and the work is done again.
+
+    How the pipeline spends requests on an article (focused caps, the article's budget,
+    constrained decoding) is ``extractor.pipeline.PipelineSettings``.
+    """
 
     temperature: float = 0.0
     max_tokens: int = 1536
-    max_tokens_focused: int = 512
-    """Cap for a request about one sentence: it rarely holds more than two events, and the cap
-    stops a small model that starts repeating itself from burning the whole budget."""
     max_retries: int = 1
     """Re-asks after a reply fails validation or grounding (instructor's re-ask)."""
     token_budget: int | None = 24_000
     """Cap on tokens per request across re-asks; re-asks grow the context each time."""
-    article_token_budget: int | None = 250_000
-    """Cap on tokens (prompt + completion) spent on one article across all its requests and
-    re-asks. When it is reached the article's remaining requests are not sent, and the record says
-    so (``meta.budget_exhausted`` and a diagnostic). About twice the costliest gold article
-    (128k tokens, 28 sentence requests), so it stops runaway cost (a 1 MB page) and nothing else."""
     timeout_s: float = 600.0
-    constrain: Literal["none", "article"] = "none"
-    """``article``: restrict decoding to the article's own numbers and names (``constrain.py``),
-    on backends that accept a JSON schema for constrained decoding."""
     seed: int | None = 0
 
 
@@ -142,44 +129,9 @@ class BackendSpec:
     options: Mapping[str, str] = field(default_factory=dict[str, str])
 
 
-def parse_backend_id(backend_id: str) -> BackendSpec:
-    """Split ``provider/model[@url][?k=v&...]`` into its parts.
+class BackendFactory(Protocol):
+    """Builds a backend from its parsed id (``register_backend`` keeps one per provider)."""
 
-    Raises:
-        ConfigError: the id has no provider or model.
-    """
-    body, _, query = backend_id.partition("?")
-    options = dict(kv.split("=", 1) for kv in query.split("&") if "=" in kv)
-    provider, sep, rest = body.partition("/")
-    if not sep or not rest:
-        raise ConfigError(
-            f"backend id {backend_id!r} must look like local/NAME, openai/MODEL or "
-            "openai-compatible/MODEL@URL"
-        )
-    model, _, url = rest.partition("@")
-    return BackendSpec(provider, model, url or None, options)
-
-
-def get_backend(backend_id: str, **kwargs: Any) -> Backend:
-    """Build a backend from its id; optional dependencies are imported only when needed.
-
-    Raises:
-        ConfigError: unknown provider, missing key, or missing optional dependency.
-    """
-    spec = parse_backend_id(backend_id)
-    if spec.provider == "local":
-        from extractor.backends.local import LocalBackend
-
-        return LocalBackend(spec, **kwargs)
-    if spec.provider in ("openai", "openai-compatible"):
-        from extractor.backends.openai_compat import OpenAICompatBackend
-
-        return OpenAICompatBackend.from_spec(spec, **kwargs)
-    if spec.provider == "provider":
-        from extractor.backends.provider import provider_backend
-
-        return provider_backend(spec)
-    raise ConfigError(
-        f"unknown backend provider {spec.provider!r} in {backend_id!r}; "
-        "use local/, openai/, openai-compatible/ or provider/NAME/MODEL"
-    )
+    def __call__(self, spec: BackendSpec, /, **kwargs: Any) -> Backend:
+        """The backend; options beyond the id (threads, context size...) come as keywords."""
+        ...

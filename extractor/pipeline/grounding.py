@@ -14,12 +14,12 @@ Items that fail are removed and listed in ``ArticleExtraction.diagnostics`` with
 from __future__ import annotations
 
 import functools
-import re
-import unicodedata
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from rapidfuzz import fuzz
 
+from extractor.pipeline.numbers import supports_value
 from extractor.schema import (
     Actor,
     ArticleExtraction,
@@ -29,67 +29,13 @@ from extractor.schema import (
     Place,
     Span,
 )
+from extractor.text import FoldedText, fold
 
-_FOLD = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "`": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u2033": '"',
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2212": "-",
-        "\u00a0": " ",
-        "\u200e": "",
-        "\u200f": "",
-    }
-)
+_Named = TypeVar("_Named", Place, Actor)
+_Item = TypeVar("_Item", Event, Place, Actor, Count)
 
 FUZZY_THRESHOLD = 90.0
 """Minimum rapidfuzz partial-ratio for a quote to count as found (a few characters off)."""
-
-
-@dataclass(frozen=True)
-class FoldedText:
-    """A text folded for matching, with a map from each folded index back to the original."""
-
-    text: str
-    index: tuple[int, ...]
-
-
-def fold(text: str) -> FoldedText:
-    """Fold quote marks and dashes, collapse whitespace, casefold; keep an offset map.
-
-    Each output character keeps the original offset it came from, so a match in the folded text
-    maps back to a span of the original.
-    """
-    out: list[str] = []
-    index: list[int] = []
-    prev_space = True
-    for i, ch in enumerate(text):
-        ch = unicodedata.normalize("NFKC", ch).translate(_FOLD)
-        if not ch:
-            continue
-        if ch.isspace():
-            if prev_space:
-                continue
-            out.append(" ")
-            index.append(i)
-            prev_space = True
-            continue
-        for c in ch.casefold():
-            out.append(c)
-            index.append(i)
-        prev_space = False
-    while out and out[-1] == " ":
-        out.pop()
-        index.pop()
-    return FoldedText("".join(out), tuple(index))
 
 
 def locate(quote: str, article: str, folded: FoldedText | None = None) -> Span | None:
@@ -166,29 +112,19 @@ class _Grounder:
             return None
         return self.article[span.start : span.end], span
 
-    def place(self, path: str, place: Place) -> Place | None:
-        found = self.evidence(path, place)
+    def named(self, path: str, item: _Named) -> _Named | None:
+        """A place or actor: its evidence found, and its name in the evidence or the article."""
+        found = self.evidence(path, item)
         if found is None:
             return None
         quote, span = found
-        if not (_contains(quote, place.name) or _contains(self.article, place.name)):
-            self.drop(path, f"place name {place.name!r} is not in the article", place)
+        if not (_contains(quote, item.name) or _contains(self.article, item.name)):
+            kind = "place" if isinstance(item, Place) else "actor"
+            self.drop(path, f"{kind} name {item.name!r} is not in the article", item)
             return None
-        return place.model_copy(update={"evidence": quote, "span": span})
-
-    def actor(self, path: str, actor: Actor) -> Actor | None:
-        found = self.evidence(path, actor)
-        if found is None:
-            return None
-        quote, span = found
-        if not (_contains(quote, actor.name) or _contains(self.article, actor.name)):
-            self.drop(path, f"actor name {actor.name!r} is not in the article", actor)
-            return None
-        return actor.model_copy(update={"evidence": quote, "span": span})
+        return item.model_copy(update={"evidence": quote, "span": span})
 
     def count(self, path: str, count: Count) -> Count | None:
-        from extractor.pipeline.numbers import supports_value
-
         found = self.evidence(path, count)
         if found is None:
             return None
@@ -210,26 +146,21 @@ class _Grounder:
             }
         )
 
+    @staticmethod
+    def each(
+        path: str, items: Sequence[_Item], one: Callable[[str, _Item], _Item | None]
+    ) -> list[_Item]:
+        """The items ``one`` keeps, each grounded at ``path[i]``."""
+        return [g for i, x in enumerate(items) if (g := one(f"{path}[{i}]", x)) is not None]
+
     def event(self, path: str, event: Event) -> Event | None:
         found = self.evidence(path, event)
         if found is None:
             return None
         quote, span = found
-        places = [
-            p
-            for i, x in enumerate(event.places)
-            if (p := self.place(f"{path}.places[{i}]", x)) is not None
-        ]
-        actors = [
-            a
-            for i, x in enumerate(event.actors)
-            if (a := self.actor(f"{path}.actors[{i}]", x)) is not None
-        ]
-        counts = [
-            c
-            for i, x in enumerate(event.counts)
-            if (c := self.count(f"{path}.counts[{i}]", x)) is not None
-        ]
+        places = self.each(f"{path}.places", event.places, self.named)
+        actors = self.each(f"{path}.actors", event.actors, self.named)
+        counts = self.each(f"{path}.counts", event.counts, self.count)
         return event.model_copy(
             update={
                 "evidence": quote,
@@ -253,9 +184,7 @@ def ground(extraction: ArticleExtraction, article: str) -> ArticleExtraction:
         removed, and one diagnostic per removed item (appended to any already there).
     """
     g = _Grounder(article)
-    events = [
-        e for i, x in enumerate(extraction.events) if (e := g.event(f"events[{i}]", x)) is not None
-    ]
+    events = g.each("events", extraction.events, g.event)
     return ArticleExtraction(events=events, diagnostics=[*extraction.diagnostics, *g.diagnostics])
 
 
@@ -265,40 +194,3 @@ def grounding_errors(extraction: ArticleExtraction, article: str) -> list[str]:
     Used as the validation message of instructor's re-ask.
     """
     return [f"{d.path}: {d.reason}" for d in ground(extraction, article).diagnostics]
-
-
-_SENTENCE_END = re.compile(
-    r"(?:(?<=[.!?])|(?<=[.!?][\"'\u201d\u2019)]))\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])|\n+"
-)
-_ABBREV = re.compile(
-    r"\b(?:Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec|Gen|Lt|Col|Capt|Maj|Sgt|Mr|Mrs|"
-    r"Dr|St|No|U\.S|U\.K|U\.N|Sen|Rep|Gov|Adm|Cmdr|Pvt|Cpl|Vs|vs|etc)\.$"
-)
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Split an article into sentence spans (start, end), never across a paragraph break.
-
-    A regex splitter tuned for news: it does not break after common abbreviations ("Jan.", "Gen.",
-    "U.S.") so that dates and titles stay inside their sentence.
-    """
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _SENTENCE_END.finditer(text):
-        candidate = text[start : m.start()]
-        if "\n" not in m.group(0) and _ABBREV.search(candidate):
-            continue
-        if candidate.strip():
-            spans.append(_trim(text, start, m.start()))
-        start = m.end()
-    if text[start:].strip():
-        spans.append(_trim(text, start, len(text)))
-    return spans
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extractor.pipeline.grounding import split_sentences
+from extractor.text import split_sentences
 
 _PATTERNS = [
     # "ignore all previous instructions", "forget your rules", "disregard the rules above"

@@ -14,7 +14,6 @@ from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from string import Template
-from typing import Literal
 
 from extractor.codebook import (
     ACTOR_TYPE_DEFINITIONS,
@@ -24,10 +23,9 @@ from extractor.codebook import (
     describe,
 )
 from extractor.errors import ConfigError
+from extractor.pipeline.strategies import Strategy
 
 DEFAULT_PROMPT = "events.v1"
-
-TaskKind = Literal["whole", "sentence", "window"]
 
 
 class Message(dict[str, str]):
@@ -53,7 +51,7 @@ class Prompt:
         self,
         article: str,
         *,
-        task: TaskKind,
+        task: Strategy,
         focus: str | None = None,
         published: str | None = None,
     ) -> list[Message]:

@@ -3,9 +3,10 @@
 - ``whole``: one request for the whole article.
 - ``sentence``: the instructions and the whole article form a fixed prefix (reused from the server's
   prompt cache); each request asks only for the events of one sentence, so a small model sees the
-  context but answers narrowly (in the compact reply model of ``compact.py``). Sentences with no
+  context but answers narrowly (in the compact reply model of ``replies.py``). Sentences with no
   number and no violent or strategic keyword are skipped: they cannot report an event.
-- ``window``: overlapping passages, for articles longer than the model's context.
+- ``window``: overlapping passages, for articles longer than the model's context; each passage is
+  asked about as an article of its own (the ``whole`` task), so a request stays bounded.
 Partial answers are merged: fragments of one event (same sub-event type sharing a place, or sharing
 an actor and date words) are combined, duplicates are dropped, every item keeps its evidence.
 """
@@ -15,14 +16,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from enum import StrEnum
 
-from extractor.pipeline.grounding import fold, split_sentences
-from extractor.pipeline.prompts import TaskKind
 from extractor.schema import Actor, Count, Event, Place
+from extractor.text import fold, split_sentences
 
-StrategyName = Literal["whole", "sentence", "window"]
-STRATEGIES: tuple[StrategyName, ...] = ("whole", "sentence", "window")
+
+class Strategy(StrEnum):
+    """How an article is put to the model; also the task section of the prompt a request uses."""
+
+    WHOLE = "whole"
+    SENTENCE = "sentence"
+    WINDOW = "window"
+
 
 WINDOW_CHARS = 6_000
 """Characters per window: about 1,500 tokens, leaving room for instructions and output."""
@@ -31,10 +37,11 @@ WINDOW_OVERLAP = 600
 
 @dataclass(frozen=True)
 class Focus:
-    """One request of a strategy: the task kind and the part of the article it is about."""
+    """One request of a strategy: its task and the part of the article it is about."""
 
-    task: TaskKind
+    task: Strategy
     text: str | None
+    """The sentence or passage asked about; None for the whole article."""
     start: int
     end: int
 
@@ -54,18 +61,18 @@ def worth_asking(sentence: str) -> bool:
     return bool(_EVENT_WORDS.search(sentence) or re.search(r"\d", sentence))
 
 
-def plan(text: str, strategy: StrategyName) -> list[Focus]:
+def plan(text: str, strategy: Strategy) -> list[Focus]:
     """The requests a strategy makes for one article, in article order."""
-    if strategy == "whole":
-        return [Focus("whole", None, 0, len(text))]
-    if strategy == "sentence":
+    if strategy == Strategy.WHOLE:
+        return [Focus(Strategy.WHOLE, None, 0, len(text))]
+    if strategy == Strategy.SENTENCE:
         return [
-            Focus("sentence", text[s:e], s, e)
+            Focus(Strategy.SENTENCE, text[s:e], s, e)
             for s, e in split_sentences(text)
             if worth_asking(text[s:e])
         ]
     if len(text) <= WINDOW_CHARS:
-        return [Focus("whole", None, 0, len(text))]
+        return [Focus(Strategy.WHOLE, None, 0, len(text))]
     focuses: list[Focus] = []
     spans = split_sentences(text)
     i = 0
@@ -74,7 +81,7 @@ def plan(text: str, strategy: StrategyName) -> list[Focus]:
         j = i
         while j + 1 < len(spans) and spans[j + 1][1] - start <= WINDOW_CHARS:
             j += 1
-        focuses.append(Focus("window", text[start : spans[j][1]], start, spans[j][1]))
+        focuses.append(Focus(Strategy.WINDOW, text[start : spans[j][1]], start, spans[j][1]))
         if j + 1 >= len(spans):
             break
         # step back so consecutive windows overlap by about WINDOW_OVERLAP characters

@@ -23,20 +23,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from extractor.report.markdown import HEADLINE_ROWS
-from extractor.scoring import CorpusScore, FieldResult
+from extractor.records import atomic_path
+from extractor.report.keys import CHART_KEYS, HEADLINE_ROWS
+from extractor.scoring import CorpusScore, FieldResult, Level, ScoreKey
 
 __all__ = ["CHART_KEYS", "write_chart"]
-
-CHART_KEYS: tuple[str, ...] = (
-    "L1/actors/lenient",
-    "L1/places/lenient",
-    "L1/counts/value",
-    "L1/dates/lenient",
-    "L1/types/strict",
-    "L1/all/headline",
-)
-"""Default fields: L1 actors, places, counts, dates, types and the micro total, headline tiers."""
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies and in greyscale print.
 _COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -44,13 +35,12 @@ _LABELS = dict(HEADLINE_ROWS)
 _METRICS = ("Precision", "Recall", "F1")
 
 
-def _label(key: str, support: int | None) -> str:
-    level, field, tier = [*key.split("/"), "", ""][:3]
-    name = _LABELS.get(key, field)
-    if level != "L1" and key not in _LABELS:
-        name = f"{level} {name}"
+def _label(key: ScoreKey, support: int | None) -> str:
+    name = _LABELS.get(key, key.field.value)
+    if key.level is not Level.L1 and key not in _LABELS:
+        name = f"{key.level.value} {name}"
     n = "" if support is None else f"\nn={support}"
-    return f"{name}\n({tier}){n}"
+    return f"{name}\n({key.tier.value}){n}"
 
 
 def _value(r: FieldResult | None, metric: str) -> float:
@@ -64,7 +54,7 @@ def _value(r: FieldResult | None, metric: str) -> float:
 def _panel(
     ax: Axes,
     runs: Sequence[tuple[str, CorpusScore]],
-    keys: Sequence[str],
+    keys: Sequence[ScoreKey],
     metric: str,
     *,
     show_values: bool,
@@ -119,7 +109,7 @@ def _panel(
 def write_chart(
     runs: Mapping[str, CorpusScore],
     path: Path,
-    keys: Sequence[str] = CHART_KEYS,
+    keys: Sequence[ScoreKey] = CHART_KEYS,
     *,
     title: str = "Precision, recall and F1 per field",
     dpi: int = 150,
@@ -130,7 +120,7 @@ def write_chart(
         runs: Display name -> corpus score, in legend order (scored with ``ci_resamples > 0`` for
             whiskers; without a CI the F1 bar stands alone).
         path: The PNG to write; missing parent folders are created.
-        keys: Score keys, one group of bars each, e.g. ``"L1/actors/lenient"``.
+        keys: Score keys, one group of bars each, e.g. ``ScoreKey.L1_ACTORS_LENIENT``.
         title: The chart title.
         dpi: Resolution of the PNG.
 
@@ -171,5 +161,5 @@ def write_chart(
         fontsize=9,
         color="#555555",
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png")
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")

@@ -1,26 +1,23 @@
-"""Reports from scored runs: Markdown for terminals, READMEs and CI summaries; JSON for machines.
+"""The Markdown report: for terminals, READMEs and CI summaries.
 
-The HTML review page and the PNG chart live in ``report_html.py`` and ``report_chart.py``.
+The JSON report is ``json.py``, the HTML review page ``html.py``, the PNG chart ``chart.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from extractor.scoring import Comparison, CorpusScore, FieldResult, Rule, to_jsonable
+from extractor.records import RunSummary
+from extractor.report.keys import HEADLINE_ROWS
+from extractor.scoring import Comparison, CorpusScore, FieldResult, Rule, ScoreKey
 
-# The rows of the headline table: L1 per field at the headline tier, then the event levels.
-HEADLINE_ROWS: tuple[tuple[str, str], ...] = (
-    ("L1/actors/lenient", "actors"),
-    ("L1/places/lenient", "places"),
-    ("L1/counts/value", "counts"),
-    ("L1/dates/lenient", "dates"),
-    ("L1/types/strict", "event types"),
-    ("L1/all/headline", "all (micro)"),
-    ("L2/all/headline", "L2 event arguments"),
-    ("L2-C/all/headline", "L2-C (roles)"),
-    ("detection/events/headline", "event detection"),
-)
+__all__ = [
+    "comparison_table",
+    "lenient_matches",
+    "markdown_report",
+    "run_facts_table",
+    "scores_table",
+]
 
 
 def _pct(x: float | None) -> str:
@@ -32,7 +29,7 @@ def _ci(r: FieldResult) -> str:
 
 
 def scores_table(
-    runs: Mapping[str, CorpusScore], rows: Sequence[tuple[str, str]] = HEADLINE_ROWS
+    runs: Mapping[str, CorpusScore], rows: Sequence[tuple[ScoreKey, str]] = HEADLINE_ROWS
 ) -> str:
     """A Markdown table: one row per field and level, P/R/F1 (95% CI) per run."""
     names = list(runs)
@@ -53,7 +50,7 @@ def scores_table(
     return "\n".join(lines)
 
 
-def run_facts_table(facts: Mapping[str, Mapping[str, object]]) -> str:
+def run_facts_table(facts: Mapping[str, RunSummary]) -> str:
     """Cost and reliability per run: failures, medians of seconds and tokens per article."""
     lines = [
         "| run | articles | failed | median s/article | median tokens/article | "
@@ -62,9 +59,8 @@ def run_facts_table(facts: Mapping[str, Mapping[str, object]]) -> str:
     ]
     for name, f in facts.items():
         lines.append(
-            f"| {name} | {f.get('articles')} | {f.get('failed')} | "
-            f"{f.get('median_latency_s')} | {f.get('median_tokens')} | "
-            f"{f.get('completion_tokens')} | {f.get('dropped_items')} |"
+            f"| {name} | {f.articles} | {f.failed} | {f.median_latency_s} | {f.median_tokens} | "
+            f"{f.completion_tokens} | {f.dropped_items} |"
         )
     return "\n".join(lines)
 
@@ -89,14 +85,14 @@ def lenient_matches(score: CorpusScore, limit: int = 50) -> str:
     """Every LENIENT-only name match, so a reader can audit the fuzzy tier (SCORING.md §2)."""
     lines: list[str] = []
     for doc in score.documents:
-        for key in ("L1/actors/lenient", "L1/places/lenient"):
+        for key in (ScoreKey.L1_ACTORS_LENIENT, ScoreKey.L1_PLACES_LENIENT):
             fs = doc.scores.get(key)
             if fs is None:
                 continue
             for m in fs.matches:
                 if m.rule in (Rule.SKELETON, Rule.CONTAINMENT):
                     lines.append(
-                        f"| {doc.article_id[:18]} | {key.split('/')[1]} | "
+                        f"| {doc.article_id[:18]} | {key.field.value} | "
                         f"{m.pred.label} | {m.gold.label} | {m.rule.value} |"
                     )
     if not lines:
@@ -108,7 +104,7 @@ def lenient_matches(score: CorpusScore, limit: int = 50) -> str:
 
 def markdown_report(
     runs: Mapping[str, CorpusScore],
-    facts: Mapping[str, Mapping[str, object]] | None = None,
+    facts: Mapping[str, RunSummary] | None = None,
     comparisons: Sequence[Comparison] = (),
     title: str = "Evaluation",
 ) -> str:
@@ -143,28 +139,3 @@ def markdown_report(
             lenient_matches(score),
         ]
     return "\n".join(parts) + "\n"
-
-
-def json_report(
-    runs: Mapping[str, CorpusScore], comparisons: Sequence[Comparison] = ()
-) -> dict[str, object]:
-    """Per run, field and tier: precision, recall, F1, support, 95% CI; plus comparisons."""
-    out: dict[str, object] = {}
-    for name, score in runs.items():
-        out[name] = {
-            "n_documents": score.n_documents,
-            "n_failed": score.n_failed,
-            "results": {
-                k: {
-                    "precision": r.precision,
-                    "recall": r.recall,
-                    "f1": r.f1,
-                    "support": r.support,
-                    "predicted": r.predicted,
-                    "tp": r.tp,
-                    "ci95": None if r.ci is None else [r.ci.low, r.ci.high],
-                }
-                for k, r in score.results.items()
-            },
-        }
-    return {"runs": out, "comparisons": to_jsonable(list(comparisons))}

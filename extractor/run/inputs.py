@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
+import importlib
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from pydantic import ValidationError
 
 from extractor.errors import InputError
+from extractor.records import json_object
 from extractor.schema import Article
+
+__all__ = ["TEXT_SUFFIXES", "read_articles", "read_inputs"]
 
 TEXT_SUFFIXES = {".txt", ".md", ".text"}
 
@@ -99,12 +102,10 @@ def read_articles(
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{n}: not valid JSON: {exc.msg}") from exc
-            if not isinstance(row, dict):
-                raise InputError(f"{path}:{n}: expected a JSON object")
-            yield _article(row, f"{path}:{n}", **kw)  # pyright: ignore[reportUnknownArgumentType]
+                row = json_object(line)
+            except ValueError as exc:
+                raise InputError(f"{path}:{n}: {exc}") from exc
+            yield _article(row, f"{path}:{n}", **kw)
     elif suffix == ".csv":
         with path.open(encoding="utf-8", newline="") as f:
             rows = 0
@@ -114,10 +115,10 @@ def read_articles(
         if not rows:
             raise InputError(f"{path}: empty file (no rows under the header)")
     elif suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        rows = cast("list[dict[str, object]]", pq.read_table(path).to_pylist())  # pyright: ignore[reportUnknownMemberType]
-        for n, row in enumerate(rows, 1):
+        # pyarrow ships no type information: it is used through an explicit Any.
+        pq: Any = importlib.import_module("pyarrow.parquet")
+        table: list[dict[str, object]] = pq.read_table(path).to_pylist()
+        for n, row in enumerate(table, 1):
             yield _article(row, f"{path}: row {n}", **kw)
     else:
         raise InputError(
@@ -127,10 +128,28 @@ def read_articles(
 
 
 def _read_dataset(path: Path, **kw: str) -> Iterator[Article]:
-    from datasets import load_from_disk  # pyright: ignore[reportUnknownVariableType]
-
-    ds: Any = load_from_disk(str(path))  # a Dataset, or a DatasetDict of splits
+    datasets: Any = importlib.import_module("datasets")  # partly typed: used through an Any
+    ds = datasets.load_from_disk(str(path))  # a Dataset, or a DatasetDict of splits
     splits: list[Any] = [ds[k] for k in ds] if hasattr(ds, "keys") else [ds]
     for split in splits:
         for n, row in enumerate(split, 1):
-            yield _article(cast("dict[str, object]", row), f"{path}: row {n}", **kw)
+            yield _article(row, f"{path}: row {n}", **kw)
+
+
+def read_inputs(
+    sources: Iterable[str],
+    *,
+    text_col: str = "text",
+    id_col: str = "id",
+    date_col: str = "published",
+) -> list[Article]:
+    """The articles of every input, in order (see :func:`read_articles`).
+
+    Raises:
+        InputError: as :func:`read_articles`.
+    """
+    return [
+        a
+        for src in sources
+        for a in read_articles(src, text_col=text_col, id_col=id_col, date_col=date_col)
+    ]

@@ -1,9 +1,9 @@
 """Outputs besides the JSONL log: a Parquet file and a ``datasets`` dataset, written from the log.
 
-The JSONL log stays the primary, resumable output (one fsynced line per article, see
-``runner.py``). Parquet and the dataset are derived from it once a run finishes, and are written
-atomically (a temporary file or folder, then a rename), so a reader never sees half a file and an
-interrupted run leaves the previous one intact.
+The JSONL log stays the primary, resumable output (one line per article, see ``records.py``).
+Parquet and the dataset are derived from it once a run finishes, and are written atomically
+(``records.atomic_path``: a temporary file or folder, then a rename), so a reader never sees half a
+file and an interrupted run leaves the previous one intact.
 
 Parquet layout (``LAYOUT_VERSION`` 1), one row per article:
 
@@ -39,18 +39,18 @@ layout and schema versions.
 from __future__ import annotations
 
 import importlib
-import logging
-import os
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from extractor.errors import InputError
-from extractor.pipeline.extract import ArticleExtraction, ExtractionRecord, RecordMeta, UsageRecord
-from extractor.schema import SCHEMA_VERSION
-
-logger = logging.getLogger(__name__)
+from extractor.records import (
+    ExtractionRecord,
+    RecordMeta,
+    UsageRecord,
+    atomic_path,
+    read_records,
+)
+from extractor.schema import SCHEMA_VERSION, ArticleExtraction
 
 LAYOUT_VERSION = "1"
 
@@ -61,28 +61,6 @@ ArrowTable = Any
 
 _META = [name for name in RecordMeta.model_fields if name != "usage"]
 _USAGE = list(UsageRecord.model_fields)
-
-
-def read_log(path: Path) -> list[ExtractionRecord]:
-    """The records of a JSONL log, one per id (the last wins); a torn last line is skipped.
-
-    Raises:
-        InputError: a complete line is not a record (the message names the line).
-    """
-    records: dict[str, ExtractionRecord] = {}
-    lines = path.read_text(encoding="utf-8").split("\n")
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = ExtractionRecord.model_validate_json(line)
-        except ValueError as exc:
-            if n == len(lines):  # no newline after it: a write cut short by a kill
-                logger.warning("%s:%d: skipping a torn last line", path, n)
-                continue
-            raise InputError(f"{path}:{n}: not an extraction record: {exc}") from exc
-        records[record.id] = record
-    return list(records.values())
 
 
 def _type(annotation: Any) -> Any:
@@ -165,13 +143,8 @@ def table_records(table: ArrowTable) -> list[ExtractionRecord]:
 def write_parquet(records: Iterable[ExtractionRecord], path: Path) -> Path:
     """Write the records as Parquet, atomically (a temporary file, then a rename)."""
     pq: Any = importlib.import_module("pyarrow.parquet")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_path(path) as tmp:
         pq.write_table(records_table(records), tmp, compression="zstd")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 
@@ -182,24 +155,14 @@ def write_dataset(records: Iterable[ExtractionRecord], directory: Path) -> Path:
     existing dataset there is replaced only once the new one is complete.
     """
     datasets: Any = importlib.import_module("datasets")
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = directory.with_name(f".{directory.name}.{os.getpid()}.tmp")
-    old = directory.with_name(f".{directory.name}.{os.getpid()}.old")
-    shutil.rmtree(tmp, ignore_errors=True)
+    bars = datasets.is_progress_bar_enabled()
+    datasets.disable_progress_bars()  # the CLI has its own progress display
     try:
-        bars = datasets.is_progress_bar_enabled()
-        datasets.disable_progress_bars()  # the CLI has its own progress display
-        try:
+        with atomic_path(directory) as tmp:
             datasets.Dataset(records_table(records)).save_to_disk(str(tmp))
-        finally:
-            if bars:
-                datasets.enable_progress_bars()
-        if directory.exists():
-            os.replace(directory, old)
-        os.replace(tmp, directory)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
+        if bars:
+            datasets.enable_progress_bars()
     return directory
 
 
@@ -207,7 +170,7 @@ def export(log: Path, *, parquet: Path | None = None, dataset: Path | None = Non
     """Write the Parquet file and/or dataset from a JSONL log; returns what was written."""
     if parquet is None and dataset is None:
         return []
-    records = read_log(log) if log.exists() else []
+    records = read_records(log) if log.exists() else []
     written: list[Path] = []
     if parquet is not None:
         written.append(write_parquet(records, parquet))

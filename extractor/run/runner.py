@@ -1,159 +1,40 @@
-"""Batch runs: bounded concurrency, a response cache, and resumable append-only output.
+"""The local runner: bounded concurrency on one asyncio loop, the response cache, a resumable log.
 
 - Concurrency is bounded per run (a llama.cpp server serves one request at a time; a hosted API
-  many).
-- The cache (SQLite) is keyed by backend, model, prompt sha256, schema sha256, strategy, settings
-  and article sha256: identical work is never paid for twice, and an unchanged eval makes no
-  model call.
-- Output is JSONL, one record per article, written and flushed as each finishes (so a killed
-  process loses nothing the OS has seen) and fsynced at most once a second (an fsync per record
-  took ~10 ms here and stalled the event loop); on restart, ids already in the file are skipped,
-  so an interrupted run resumes where it stopped and never duplicates a record.
+  many: :func:`default_concurrency`).
+- Finished records are cached (``cache.py``): identical work is never paid for twice.
+- Output is the record log (``records.RecordLog``): one line per article, written as each
+  finishes; on restart, ids already in the log are skipped, so an interrupted run resumes where it
+  stopped and never duplicates a record, whichever engine wrote the log.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
-import hashlib
-import json
-import logging
-import os
-import sqlite3
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from extractor.backends import Backend, GenerateSettings
 from extractor.errors import BackendError, InputError
-from extractor.pipeline.extract import ExtractionRecord, extract_article, schema_sha256
-from extractor.pipeline.prompts import Prompt
-from extractor.pipeline.strategies import StrategyName
+from extractor.pipeline import PipelineSettings, Prompt, Strategy, extract_article
+from extractor.records import ExtractionRecord, RecordLog, done_ids
+from extractor.run.cache import ResponseCache, cache_key, cacheable, from_cache
 from extractor.schema import Article
 
-logger = logging.getLogger(__name__)
+__all__ = ["RunLog", "RunStats", "default_concurrency", "run_batch", "unique_articles"]
+
+OnRecord = Callable[[ExtractionRecord], None]
+"""Called with each record once it is written (a progress display, stdout)."""
 
 
-def cache_key(
-    backend: Backend, prompt: Prompt, strategy: str, settings: GenerateSettings, article: Article
-) -> str:
-    """The identity of one unit of work; any change to what the model sees changes it."""
-    # the same model on another port is the same work: the URL is not part of the key
-    described = {k: v for k, v in backend.describe().items() if k != "base_url"}
-    # A record that stayed within the article's token budget is the same whatever the budget,
-    # and one that hit it is never cached (below), so the budget is not part of the work.
-    knobs = {k: v for k, v in dataclasses.asdict(settings).items() if k != "article_token_budget"}
-    facts = {
-        "backend": described,
-        "prompt": prompt.sha256,
-        "schema": schema_sha256(),
-        "strategy": strategy,
-        "settings": knobs,
-        "article": hashlib.sha256(article.text.encode("utf-8")).hexdigest(),
-        "published": article.published.isoformat() if article.published else None,
-    }
-    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode("utf-8")).hexdigest()
+def default_concurrency(backend_id: str) -> int:
+    """Requests in flight when none is asked for: 1 on the embedded server, 8 on anything else.
 
-
-class ResponseCache:
-    """A small SQLite key-value store of finished records.
-
-    Failures and records cut short by the token budget are not cached.
+    The embedded llama.cpp server serves one request at a time: more would only queue.
     """
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, json TEXT)")
-
-    def get(self, key: str) -> ExtractionRecord | None:
-        """The cached record for a key, if any."""
-        row = self._db.execute("SELECT json FROM records WHERE key = ?", (key,)).fetchone()
-        return ExtractionRecord.model_validate_json(row[0]) if row else None
-
-    def put(self, key: str, record: ExtractionRecord) -> None:
-        """Store a successful record."""
-        with self._db:
-            self._db.execute(
-                "INSERT OR REPLACE INTO records VALUES (?, ?)", (key, record.model_dump_json())
-            )
-
-    def close(self) -> None:
-        """Close the database."""
-        self._db.close()
-
-
-def done_ids(path: Path) -> set[str]:
-    """Ids already written to an output file; a torn last line (killed mid-write) is ignored."""
-    ids: set[str] = set()
-    if not path.exists():
-        return ids
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            with contextlib.suppress(json.JSONDecodeError, KeyError, TypeError):
-                ids.add(str(json.loads(line)["id"]))
-    return ids
-
-
-def repair_tail(path: Path) -> None:
-    """Cut a partial last line left by a kill, so appends start on a fresh line."""
-    if not path.exists() or path.stat().st_size == 0:
-        return
-    with path.open("rb+") as f:
-        data = f.read()
-        if data.endswith(b"\n"):
-            return
-        cut = data.rfind(b"\n") + 1
-        f.truncate(cut)
-
-
-class RecordLog:
-    """The append-only JSONL output: one line per record, flushed at once, fsynced once a second.
-
-    A killed process loses nothing already written (the kernel has it); a power cut loses at most
-    the last second. The torn line a kill can leave is cut by ``repair_tail`` on the next open.
-    """
-
-    def __init__(self, path: Path, *, sync_every_s: float = 1.0) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        repair_tail(path)
-        self.path = path
-        self._file = path.open("a", encoding="utf-8")
-        self._sync_every_s = sync_every_s
-        self._synced = time.monotonic()
-
-    def write(self, record: ExtractionRecord) -> None:
-        """Append one record as one line."""
-        self._file.write(record.model_dump_json(exclude_none=False) + "\n")
-        self._file.flush()
-        if time.monotonic() - self._synced >= self._sync_every_s:
-            os.fsync(self._file.fileno())
-            self._synced = time.monotonic()
-
-    def close(self) -> None:
-        """Fsync and close."""
-        if not self._file.closed:
-            self._file.flush()
-            os.fsync(self._file.fileno())
-            self._file.close()
-
-
-def cacheable(record: ExtractionRecord) -> bool:
-    """Whether a finished record may be served again from the cache.
-
-    Failures are not, nor records cut short by the article's token budget.
-    """
-    return record.error is None and not record.meta.budget_exhausted
-
-
-def from_cache(record: ExtractionRecord, article: Article) -> ExtractionRecord:
-    """A cached record re-issued for this article id, marked as served from the cache."""
-    return record.model_copy(
-        update={"id": article.id, "meta": record.meta.model_copy(update={"cached": True})}
-    )
+    return 1 if backend_id.startswith("local/") else 8
 
 
 def unique_articles(articles: Iterable[Article]) -> Sequence[Article]:
@@ -182,17 +63,64 @@ class RunStats:
     failed: int = 0
 
 
+class RunLog:
+    """What every engine does around the extraction: the log, the cache and the counts.
+
+    It skips what the log has, serves what the cache has, writes and caches what comes back. One
+    process writes both the log and the cache, so no node needs a shared file system.
+    """
+
+    def __init__(
+        self,
+        articles: Iterable[Article],
+        output: Path,
+        cache: ResponseCache | None,
+        on_record: OnRecord | None,
+    ) -> None:
+        items = unique_articles(articles)
+        self._log = RecordLog(output)
+        already = done_ids(output)
+        self.stats = RunStats(total=len(items), skipped=sum(a.id in already for a in items))
+        self.todo = [a for a in items if a.id not in already]
+        """The articles the log does not have yet, in input order."""
+        self._cache = cache
+        self._on_record = on_record
+
+    def cached(self, key: str, article: Article) -> ExtractionRecord | None:
+        """The cached record of this work, re-issued for the article, if the cache has it."""
+        hit = self._cache.get(key) if self._cache else None
+        if hit is None:
+            return None
+        self.stats.cached += 1
+        return from_cache(hit, article)
+
+    def emit(self, record: ExtractionRecord, key: str | None = None) -> None:
+        """Cache a new record (under ``key``) if it may be, and append it to the log."""
+        if key is not None and self._cache and cacheable(record):
+            self._cache.put(key, record)
+        self._log.write(record)  # synchronous: no other task can interleave a line
+        self.stats.done += 1
+        self.stats.failed += record.error is not None
+        if self._on_record:
+            self._on_record(record)
+
+    def close(self) -> None:
+        """Close the log (the cache belongs to the caller)."""
+        self._log.close()
+
+
 async def run_batch(
     articles: Iterable[Article],
     backend: Backend,
     *,
     output: Path,
     prompt: Prompt,
-    strategy: StrategyName,
+    strategy: Strategy,
     settings: GenerateSettings,
+    pipeline: PipelineSettings | None = None,
     concurrency: int = 1,
     cache: ResponseCache | None = None,
-    on_record: Callable[[ExtractionRecord], None] | None = None,
+    on_record: OnRecord | None = None,
 ) -> RunStats:
     """Extract every article not yet in ``output`` and append its record.
 
@@ -201,34 +129,29 @@ async def run_batch(
             resumes after them.
         InputError: duplicate article ids in the input.
     """
-    items = unique_articles(articles)
-    log = RecordLog(output)
-    already = done_ids(output)
-    stats = RunStats(total=len(items), skipped=sum(a.id in already for a in items))
-    todo = [a for a in items if a.id not in already]
+    pipeline = pipeline or PipelineSettings()
+    run = RunLog(articles, output, cache, on_record)
     sem = asyncio.Semaphore(max(1, concurrency))
-    with contextlib.closing(log):
+    with contextlib.closing(run):
 
         async def one(article: Article) -> None:
-            key = cache_key(backend, prompt, strategy, settings, article)
-            record = cache.get(key) if cache else None
+            key = cache_key(backend, prompt, strategy, settings, pipeline, article)
+            record = run.cached(key, article)
             if record is not None:
-                record = from_cache(record, article)
-                stats.cached += 1
-            else:
-                async with sem:
-                    record = await extract_article(
-                        article, backend, strategy=strategy, prompt=prompt, settings=settings
-                    )
-                if cache and cacheable(record):
-                    cache.put(key, record)
-            log.write(record)  # synchronous: no other task can interleave a line
-            stats.done += 1
-            stats.failed += record.error is not None
-            if on_record:
-                on_record(record)
+                run.emit(record)
+                return
+            async with sem:
+                record = await extract_article(
+                    article,
+                    backend,
+                    strategy=strategy,
+                    prompt=prompt,
+                    settings=settings,
+                    pipeline=pipeline,
+                )
+            run.emit(record, key)
 
-        tasks = [asyncio.create_task(one(a)) for a in todo]
+        tasks = [asyncio.create_task(one(a)) for a in run.todo]
         try:
             await asyncio.gather(*tasks)
         except BackendError:
@@ -236,4 +159,4 @@ async def run_batch(
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
-    return stats
+    return run.stats

@@ -1,6 +1,6 @@
-"""Score extracted conflict events against hand-labelled gold (SCORING.md). Pure: no I/O.
+"""The scoring API: score documents and corpora, compare systems. Pure: no I/O, no global state.
 
-Public API::
+::
 
     score_document(pred, gold, aliases=None, *, details=True) -> DocumentScore
     score_documents(preds, golds, aliases=None, *, details=True, ci_resamples=0,
@@ -8,71 +8,42 @@ Public API::
     compare(a, b, *, level=Level.L1, field=Field.ALL, tier=Tier.HEADLINE, rounds=10_000,
             resamples=10_000, confidence=0.95, seed=0, names=("A", "B")) -> Comparison
     compare_all(systems, **same_options) -> tuple[Comparison, ...]      # Holm-adjusted
-    to_jsonable(result) -> JSON-ready dicts and lists
-
-Lower level, on per-document (tp, fp, fn) arrays such as ``CorpusScore.counts(...)``:
-``bootstrap_f1``, ``bootstrap_f1_many``, ``approximate_randomization``, ``paired_bootstrap``,
-``holm``; on one document and field: ``BagScorer`` (the ``Scorer`` protocol); on names: ``norm``,
-``skeleton``.
 
 ``pred`` is an ``ArticleExtraction``, or None for a failed or invalid output (scored as an empty
 prediction and counted in ``CorpusScore.failure_rate``, never dropped). ``aliases`` is the project
 alias table as a mapping ``canonical id -> variants`` (or an :class:`AliasTable`).
 
-A score is addressed by ``(Level, Field, Tier)``, e.g. ``score.result(Level.L1, Field.ALL,
-Tier.HEADLINE)`` for the headline: L1 actors at LENIENT, places at LENIENT and counts at VALUE,
-micro-averaged. Every (level, field, tier) is listed in :data:`SCORE_KEYS`.
-
 Example::
 
     corpus = score_documents(outputs, golds, {"ISIL": ["ISIS", "Daesh"]}, ci_resamples=1000)
-    head = corpus.result(Level.L1, Field.ALL, Tier.HEADLINE)
+    head = corpus.results[ScoreKey.L1_ALL_HEADLINE]
     print(head.precision, head.recall, head.f1, head.ci)
-    json.dumps(to_jsonable(corpus))
 """
 
 from __future__ import annotations
 
 import dataclasses
-import gc
 import itertools
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
-from extractor.scoring.align import AlignedPair, Alignment, EventScorer
-from extractor.scoring.bags import BAG_FIELDS, BagScorer, bag, score_bags
+from extractor.scoring.align import EventScorer
+from extractor.scoring.bags import BAG_FIELDS, bag, score_bags
 from extractor.scoring.document import PreparedDocument
-from extractor.scoring.matching import (
-    FIELD_TIERS,
-    PROFILES,
-    AliasTable,
-    Field,
-    FieldScore,
-    Item,
-    Match,
-    Rule,
-    Scorer,
-    Tier,
-    add_profiles,
-)
-from extractor.scoring.metrics import PRF, aggregate, count_matrix, micro_prf, prf
-from extractor.scoring.normalise import norm, skeleton
+from extractor.scoring.keys import Level, ScoreKey, score_key
+from extractor.scoring.matching import Field, FieldScore, Tier, add_profiles
+from extractor.scoring.metrics import aggregate, count_matrix
+from extractor.scoring.names import AliasTable
 from extractor.scoring.results import (
-    SCORE_KEYS,
     Comparison,
     CorpusScore,
     CountComparison,
     DocumentScore,
     FieldResult,
-    Interval,
-    Level,
     Tally,
-    score_key,
-    to_jsonable,
 )
 from extractor.scoring.stats import (
     approximate_randomization,
-    bootstrap_f1,
     bootstrap_f1_many,
     holm,
     paired_bootstrap,
@@ -82,47 +53,15 @@ if TYPE_CHECKING:
     from extractor.schema import ArticleExtraction, GoldDocument
 
 __all__ = [
-    "FIELD_TIERS",
-    "PRF",
-    "PROFILES",
-    "SCORE_KEYS",
-    "AliasTable",
-    "AlignedPair",
-    "Alignment",
-    "BagScorer",
-    "Comparison",
-    "CorpusScore",
-    "CountComparison",
-    "DocumentScore",
-    "Field",
-    "FieldResult",
-    "FieldScore",
-    "Interval",
-    "Item",
-    "Level",
-    "Match",
-    "Rule",
-    "Scorer",
-    "Tally",
-    "Tier",
-    "approximate_randomization",
-    "bootstrap_f1",
-    "bootstrap_f1_many",
+    "Aliases",
+    "CompareOptions",
     "compare",
     "compare_all",
-    "holm",
-    "micro_prf",
-    "norm",
-    "paired_bootstrap",
-    "prf",
     "score_document",
     "score_documents",
-    "score_key",
-    "skeleton",
-    "to_jsonable",
 ]
 
-_KEY_NAMES = [score_key(*k) for k in SCORE_KEYS]
+_KEYS = tuple(ScoreKey)
 
 Aliases = AliasTable | Mapping[str, Sequence[str]] | None
 """An alias table, or the mapping it is built from (canonical id -> variants)."""
@@ -207,10 +146,11 @@ def score_document(
     )
     qualifier, errors, mismatches = _count_pairs(doc, tolerant)
     pairs = agnostic.required
+    by_key: dict[str, FieldScore] = {k: found[k.level, k.field, k.tier] for k in _KEYS}
     return DocumentScore(
         article_id=gold.article_id,
         failed=pred is None,
-        scores={name: found[k] for k, name in zip(SCORE_KEYS, _KEY_NAMES, strict=True)},
+        scores=by_key,
         alignment=gated,
         alignment_agnostic=agnostic,
         event_type=Tally(sum(p.same_type for p in pairs), len(pairs)),
@@ -252,32 +192,22 @@ def score_documents(
         ValueError: When ``preds`` and ``golds`` differ in length.
 
     Note:
-        Cyclic garbage collection is paused while the documents are scored and restored after:
-        the scorer allocates millions of small acyclic objects, and collection passes over them
-        cost about a third of the run time on 10,000 documents.
+        The scorer allocates millions of small acyclic objects: on 10,000 documents, cyclic
+        garbage collection passes cost about a third of the run time. A caller scoring a corpus
+        that large may pause collection around the call (``benchmarks/scoring_speed.py`` does);
+        the scorer itself leaves the process as it found it.
     """
     if len(preds) != len(golds):
         raise ValueError(f"{len(preds)} outputs for {len(golds)} gold documents")
     table = _alias_table(aliases)
-    # The scorer makes millions of small objects and no reference cycles: cyclic collection
-    # passes over them would cost a third of the time, so they wait until the corpus is scored.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        docs = [
-            score_document(p, g, table, details=details) for p, g in zip(preds, golds, strict=True)
-        ]
-    finally:
-        if collecting:
-            gc.enable()
+    docs = [score_document(p, g, table, details=details) for p, g in zip(preds, golds, strict=True)]
     corpus = aggregate(docs)
     if ci_resamples <= 0 or not docs:
         return corpus
-    keys = [score_key(*k) for k in SCORE_KEYS]
-    counts = count_matrix(docs).reshape(len(docs), 3 * len(keys))
+    counts = count_matrix(docs).reshape(len(docs), 3 * len(_KEYS))
     cis = bootstrap_f1_many(counts, resamples=ci_resamples, confidence=confidence, seed=seed)
-    results = {
-        k: dataclasses.replace(corpus.results[k], ci=ci) for k, ci in zip(keys, cis, strict=True)
+    results: dict[str, FieldResult] = {
+        k: dataclasses.replace(corpus.results[k], ci=ci) for k, ci in zip(_KEYS, cis, strict=True)
     }
     return dataclasses.replace(corpus, results=results)
 
@@ -337,45 +267,33 @@ def compare(
     )
 
 
+class CompareOptions(TypedDict, total=False):
+    """The options of :func:`compare` that :func:`compare_all` passes to every pair."""
+
+    level: Level
+    field: Field
+    tier: Tier
+    rounds: int
+    resamples: int
+    confidence: float
+    seed: int
+
+
 def compare_all(
-    systems: Mapping[str, CorpusScore],
-    *,
-    level: Level = Level.L1,
-    field: Field = Field.ALL,
-    tier: Tier = Tier.HEADLINE,
-    rounds: int = 10_000,
-    resamples: int = 10_000,
-    confidence: float = 0.95,
-    seed: int = 0,
+    systems: Mapping[str, CorpusScore], **options: Unpack[CompareOptions]
 ) -> tuple[Comparison, ...]:
     """Compare every pair of systems and Holm-adjust the randomisation p-values across pairs.
 
     Args:
         systems: Name -> corpus score, all over the same documents.
-        level: The level compared.
-        field: The field compared.
-        tier: The tier compared.
-        rounds: R of the approximate randomisation test.
-        resamples: B of the paired bootstrap.
-        confidence: Coverage of the CI on δ.
-        seed: Seed of both tests.
+        **options: As for :func:`compare` (level, field, tier, rounds, resamples, confidence,
+            seed).
 
     Returns:
         One comparison per pair (in the mapping's order), with ``p_holm`` filled in.
     """
     comps = [
-        compare(
-            systems[x],
-            systems[y],
-            level=level,
-            field=field,
-            tier=tier,
-            rounds=rounds,
-            resamples=resamples,
-            confidence=confidence,
-            seed=seed,
-            names=(x, y),
-        )
+        compare(systems[x], systems[y], names=(x, y), **options)
         for x, y in itertools.combinations(systems, 2)
     ]
     adjusted = holm([c.p_value for c in comps])

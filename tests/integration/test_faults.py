@@ -23,9 +23,10 @@ from typer.testing import CliRunner
 from extractor.backends import GenerateSettings, get_backend
 from extractor.cli import app
 from extractor.errors import BackendError
-from extractor.pipeline.extract import ExtractionRecord
+from extractor.pipeline import Strategy
 from extractor.pipeline.prompts import load_prompt
-from extractor.run.runner import RunStats, run_batch
+from extractor.records import ExtractionRecord
+from extractor.run import RunStats, run_batch
 from extractor.schema import Article
 from tests.faults.server import CannedServer
 from tests.faults.tally import Tally
@@ -88,7 +89,7 @@ async def run_articles(url: str, output: Path, ids: list[str], concurrency: int 
             backend,
             output=output,
             prompt=load_prompt(),
-            strategy="whole",
+            strategy=Strategy.WHOLE,
             settings=GenerateSettings(max_retries=0, timeout_s=0.5),
             concurrency=concurrency,
         )

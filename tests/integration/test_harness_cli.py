@@ -13,9 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from extractor.cli import app
-from extractor.harness.run import text_sha256
-from extractor.pipeline.extract import ExtractionRecord, schema_sha256
+from extractor.pipeline import schema_sha256
 from extractor.pipeline.prompts import load_prompt
+from extractor.records import ExtractionRecord
+from extractor.text import sha256 as text_sha256
 from tests.unit.test_report_html import fixture_gold, perturbed_records, second_pass_records
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,14 +132,14 @@ def test_bad_predictions_line_is_named(tmp_path: Path) -> None:
     path = tmp_path / "p.jsonl"
     path.write_text('{"id": "x"}\n', encoding="utf-8")
     res = CliRunner().invoke(app, ["score", str(path)])
-    assert res.exit_code == 2 and "p.jsonl:1: invalid record" in res.output
+    assert res.exit_code == 2 and "p.jsonl:1: not an extraction record" in res.output
 
 
 def test_interrupted_eval_leaves_a_run_record_and_resumes(tmp_path: Path) -> None:
     from pytest_httpserver import HTTPServer
 
     from extractor.errors import BackendError
-    from extractor.harness.run import SuiteEntry, load_run, load_suite, run_entry
+    from extractor.harness import SuiteEntry, load_run, load_suite, run_entry
     from tests.faults.replay import Script, ok, status
 
     with HTTPServer() as server:
@@ -156,8 +157,8 @@ def test_interrupted_eval_leaves_a_run_record_and_resumes(tmp_path: Path) -> Non
         with pytest.raises(BackendError):
             run_entry(entry, suite, tmp_path / "runs", limit=2)
         run = load_run(tmp_path / "runs" / "s__r")
-        assert run.info["complete"] is False and run.info["articles"] == []
+        assert run.info.complete is False and run.info.articles == []
         script.replies = [ok({"events": []})]  # the server recovers: the same eval resumes
         run_entry(entry, suite, tmp_path / "runs", limit=2)
         run = load_run(tmp_path / "runs" / "s__r")
-        assert run.info["complete"] is True and len(run.records) == 2
+        assert run.info.complete is True and len(run.records) == 2

@@ -6,6 +6,7 @@ import pytest
 from extractor.backends import parse_backend_id
 from extractor.backends.models import LocalFile, ModelSpec, is_pulled, model_path, pull
 from extractor.errors import ModelPullError
+from extractor.pipeline import Strategy
 from extractor.pipeline.prompts import load_prompt
 
 
@@ -58,8 +59,8 @@ def test_backend_ids() -> None:
 
 def test_prompt_prefix_is_shared_across_sentences(seed_text: str) -> None:
     prompt = load_prompt("events.v1")
-    a = prompt.messages(seed_text, task="sentence", focus="first sentence")
-    b = prompt.messages(seed_text, task="sentence", focus="second one")
+    a = prompt.messages(seed_text, task=Strategy.SENTENCE, focus="first sentence")
+    b = prompt.messages(seed_text, task=Strategy.SENTENCE, focus="second one")
     assert a[0] == b[0]  # system text identical
     # the user messages differ only from the focus on: everything before it (the whole article)
     # is a prefix the server's prompt cache can reuse

@@ -7,11 +7,12 @@ from hypothesis import strategies as st
 
 from extractor.backends import GenerateSettings
 from extractor.errors import InputError
+from extractor.pipeline import Strategy
 from extractor.pipeline.grounding import ground, locate
 from extractor.pipeline.numbers import read_numbers
 from extractor.pipeline.prompts import load_prompt
 from extractor.pipeline.strategies import WINDOW_CHARS, plan
-from extractor.run.runner import run_batch
+from extractor.run import run_batch
 from extractor.schema import Article, ArticleExtraction
 from tests.faults.tally import Tally
 
@@ -71,7 +72,7 @@ def test_a_one_megabyte_article_is_planned_in_bounded_windows(reliability: Tally
     reliability.bad_input("1 MB article (window plan)")
     sentence = "Clashes near Mosul killed 12 fighters on Monday, officials said. "
     text = sentence * (1_000_000 // len(sentence))
-    windows = plan(text, "window")
+    windows = plan(text, Strategy.WINDOW)
     assert len(windows) > 100
     assert all(len(w.text or "") <= WINDOW_CHARS for w in windows)
     assert windows[0].start == 0 and windows[-1].end >= len(text.rstrip()) - 1
@@ -104,7 +105,7 @@ def test_duplicate_input_ids_are_refused_before_any_work(
                 NoBackend(),  # type: ignore[arg-type]
                 output=tmp_path / "o.jsonl",
                 prompt=load_prompt(),
-                strategy="whole",
+                strategy=Strategy.WHOLE,
                 settings=GenerateSettings(),
             )
         )

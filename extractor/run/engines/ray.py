@@ -9,7 +9,7 @@
   and puts the successful ones in the SQLite cache. One process writes both files, so no node
   needs a shared file system or a lock (SQLite over NFS is unsafe), and resuming works exactly as
   with the local runner: the log says what is done, whichever engine wrote it.
-- Parquet and ``datasets`` outputs are written from the log at the end (``outputs.export``).
+- Parquet and ``datasets`` outputs are written from the log at the end (``run.outputs.export``).
 
 Ray is an optional dependency (``pip install 'extractor[ray]'``), imported only here.
 """
@@ -22,25 +22,16 @@ import datetime as dt
 import importlib
 import logging
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from extractor.backends import Backend, GenerateSettings, get_backend
 from extractor.errors import BackendError, ConfigError
-from extractor.pipeline.extract import ExtractionRecord, extract_article
-from extractor.pipeline.prompts import Prompt
-from extractor.pipeline.strategies import StrategyName
-from extractor.run.runner import (
-    RecordLog,
-    ResponseCache,
-    RunStats,
-    cache_key,
-    cacheable,
-    done_ids,
-    from_cache,
-    unique_articles,
-)
+from extractor.pipeline import PipelineSettings, Prompt, Strategy, extract_article
+from extractor.records import ExtractionRecord
+from extractor.run.cache import ResponseCache, cache_key
+from extractor.run.runner import OnRecord, RunLog, RunStats
 from extractor.schema import Article
 
 logger = logging.getLogger(__name__)
@@ -62,14 +53,16 @@ class ExtractBatch:
         self,
         backend_id: str,
         prompt: Prompt,
-        strategy: StrategyName,
+        strategy: Strategy,
         settings: GenerateSettings,
+        pipeline: PipelineSettings,
         in_flight: int,
     ) -> None:
         self._backend_id = backend_id
         self._prompt = prompt
-        self._strategy: StrategyName = strategy
+        self._strategy = strategy
         self._settings = settings
+        self._pipeline = pipeline
         self._in_flight = in_flight
         # made on the first call, inside the actor's event loop
         self._backend: Backend | None = None
@@ -85,6 +78,7 @@ class ExtractBatch:
                     strategy=self._strategy,
                     prompt=self._prompt,
                     settings=self._settings,
+                    pipeline=self._pipeline,
                 )
             except BackendError as exc:  # the driver stops the run, as the local runner does
                 return "", str(exc)
@@ -108,20 +102,28 @@ class ExtractBatch:
         }
 
 
+def _rows(articles: Iterable[Article]) -> list[dict[str, str]]:
+    return [
+        {"id": a.id, "text": a.text, "published": a.published.isoformat() if a.published else ""}
+        for a in articles
+    ]
+
+
 def run_ray(
     articles: Iterable[Article],
     backend_id: str,
     *,
     output: Path,
     prompt: Prompt,
-    strategy: StrategyName,
+    strategy: Strategy,
     settings: GenerateSettings,
+    pipeline: PipelineSettings | None = None,
     concurrency: int = 8,
     actors: int | None = None,
     cpus_per_actor: float = 0.25,
     address: str | None = None,
     cache: ResponseCache | None = None,
-    on_record: Callable[[ExtractionRecord], None] | None = None,
+    on_record: OnRecord | None = None,
 ) -> RunStats:
     """Extract every article not yet in ``output`` on Ray Data and append its record.
 
@@ -133,6 +135,7 @@ def run_ray(
         prompt: the prompt (shipped to the actors).
         strategy: the strategy.
         settings: request settings.
+        pipeline: pipeline settings.
         concurrency: requests in flight against the endpoint, all actors together.
         actors: actors in the pool (default: up to 4, never more than ``concurrency``).
         cpus_per_actor: Ray CPUs reserved per actor (they mostly wait on the network).
@@ -156,55 +159,37 @@ def run_ray(
             "openai-compatible/MODEL@http://host:8000/v1 (start one with `extractor serve`)"
         )
     ray = _ray()
-    items = unique_articles(articles)
+    pipeline = pipeline or PipelineSettings()
+    run = RunLog(articles, output, cache, on_record)
     backend = get_backend(backend_id)  # for cache keys only: the driver makes no request
-    log = RecordLog(output)
-    already = done_ids(output)
-    stats = RunStats(total=len(items), skipped=sum(a.id in already for a in items))
     keys: dict[str, str] = {}
     pending: list[Article] = []
-
-    def emit(record: ExtractionRecord) -> None:
-        log.write(record)
-        stats.done += 1
-        stats.failed += record.error is not None
-        if on_record:
-            on_record(record)
-
-    with contextlib.closing(log):
-        for article in items:
-            if article.id in already:
-                continue
-            key = keys[article.id] = cache_key(backend, prompt, strategy, settings, article)
-            hit = cache.get(key) if cache else None
+    with contextlib.closing(run):
+        for article in run.todo:
+            key = keys[article.id] = cache_key(
+                backend, prompt, strategy, settings, pipeline, article
+            )
+            hit = run.cached(key, article)
             if hit is None:
                 pending.append(article)
             else:
-                stats.cached += 1
-                emit(from_cache(hit, article))
+                run.emit(hit)
         if not pending:
-            return stats
+            return run.stats
         if not ray.is_initialized():
             ray.init(address=address, include_dashboard=False, log_to_driver=False)
         data = importlib.import_module("ray.data")
         data.DataContext.get_current().enable_progress_bars = False
         pool = max(1, min(actors or 4, concurrency, len(pending)))
         in_flight = max(1, math.ceil(concurrency / pool))
-        rows = [
-            {
-                "id": a.id,
-                "text": a.text,
-                "published": a.published.isoformat() if a.published else "",
-            }
-            for a in pending
-        ]
-        results = data.from_items(rows).map_batches(
+        results = data.from_items(_rows(pending)).map_batches(
             ExtractBatch,
             fn_constructor_kwargs={
                 "backend_id": backend_id,
                 "prompt": prompt,
                 "strategy": strategy,
                 "settings": settings,
+                "pipeline": pipeline,
                 "in_flight": in_flight,
             },
             batch_size=in_flight,
@@ -220,10 +205,7 @@ def run_ray(
                 if problem:
                     fatal = fatal or str(problem)
                     continue
-                record = ExtractionRecord.model_validate_json(str(blob))
-                if cache and cacheable(record):
-                    cache.put(keys[str(rid)], record)
-                emit(record)
+                run.emit(ExtractionRecord.model_validate_json(str(blob)), keys[str(rid)])
         if fatal:
             raise BackendError(backend.id, fatal.removeprefix(f"{backend.id}: "))
-    return stats
+    return run.stats
