@@ -172,10 +172,9 @@ def extract(
     ray_actors: Annotated[int, typer.Option(help="actors in the Ray pool (ray only)")] = 0,
 ) -> None:
     """Extract events from articles; one JSON line per article (resumes an existing -o file)."""
-    from extractor.backends import GenerateSettings
-    from extractor.pipeline import PipelineSettings, load_prompt
+    from extractor.pipeline import PipelineSettings
     from extractor.records import done_ids
-    from extractor.run import ResponseCache, run_engine
+    from extractor.run import ResponseCache, Work, run_engine
     from extractor.run.inputs import read_inputs
     from extractor.run.outputs import export, log_path_for
 
@@ -193,10 +192,7 @@ def extract(
                 articles,
                 backend,
                 output=log_path,
-                prompt=load_prompt(),
-                strategy=strategy,
-                settings=GenerateSettings(),
-                pipeline=PipelineSettings(constrain=constrain),
+                work=Work(strategy=strategy, pipeline=PipelineSettings(constrain=constrain)),
                 concurrency=concurrency,
                 cache=store,
                 on_record=progress.record,

@@ -25,7 +25,7 @@ from extractor.backends import GenerateSettings, get_backend
 from extractor.errors import InputError
 from extractor.gold import GoldSet, load_gold
 from extractor.harness.suite import Suite, SuiteEntry
-from extractor.pipeline import PipelineSettings, Prompt, flat_settings, load_prompt, schema_sha256
+from extractor.pipeline import PipelineSettings, load_prompt, schema_sha256
 from extractor.records import (
     ExtractionRecord,
     RunError,
@@ -34,7 +34,7 @@ from extractor.records import (
     atomic_write,
     read_records,
 )
-from extractor.run import ResponseCache, default_concurrency, run_batch
+from extractor.run import ResponseCache, Work, default_concurrency, run_batch
 from extractor.schema import Article, ArticleExtraction, GoldDocument
 from extractor.scoring import CorpusScore, score_documents
 from extractor.text import sha256
@@ -173,12 +173,10 @@ class RunSetup:
     entry: SuiteEntry
     backend: dict[str, str]
     """The backend's ``describe()``."""
-    prompt: Prompt
+    work: Work
     gold: GoldSet
     articles: list[Article]
     """The articles asked for."""
-    settings: GenerateSettings
-    pipeline: PipelineSettings
     started: dt.datetime
 
 
@@ -199,15 +197,15 @@ def write_run_info(run_dir: Path, setup: RunSetup, *, complete: bool) -> RunInfo
         backend=setup.backend,
         strategy=setup.entry.strategy.value,
         constrain=setup.entry.constrain.value,
-        prompt_id=setup.prompt.id,
-        prompt_sha256=setup.prompt.sha256,
+        prompt_id=setup.work.prompt.id,
+        prompt_sha256=setup.work.prompt.sha256,
         schema_sha256=schema_sha256(),
         gold=str(gold_path.relative_to(cwd) if gold_path.is_relative_to(cwd) else gold_path),
         gold_sha256=setup.gold.sha256,
         articles=[a.id for a in setup.articles if complete or a.id in done],
         article_sha256={a.id: sha256(a.text) for a in setup.articles},
         git_commit=git_commit(),
-        settings=flat_settings(setup.settings, setup.pipeline),
+        settings=setup.work.flat_settings(),
         started=started,
         finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         summary=summarise_run(records),
@@ -239,11 +237,14 @@ def run_entry(
         suite=suite,
         entry=entry,
         backend=backend.describe(),
-        prompt=load_prompt(suite.prompt),
+        work=Work(
+            prompt=load_prompt(suite.prompt),
+            strategy=entry.strategy,
+            settings=settings or GenerateSettings(),
+            pipeline=PipelineSettings(constrain=entry.constrain),
+        ),
         gold=gold,
         articles=[ga.article for ga in gold.articles][: limit or suite.limit or None],
-        settings=settings or GenerateSettings(),
-        pipeline=PipelineSettings(constrain=entry.constrain),
         started=dt.datetime.now(dt.UTC),
     )
     cache = ResponseCache(Path(os.environ.get("EXTRACTOR_CACHE", runs_dir / "cache.sqlite")))
@@ -254,10 +255,7 @@ def run_entry(
                 setup.articles,
                 backend,
                 output=run_dir / "predictions.jsonl",
-                prompt=setup.prompt,
-                strategy=entry.strategy,
-                settings=setup.settings,
-                pipeline=setup.pipeline,
+                work=setup.work,
                 concurrency=default_concurrency(entry.backend),
                 cache=cache,
             )

@@ -4,15 +4,17 @@ Every engine writes the same records to the same log (``records.py``) and uses t
 rule, so a run interrupted under one engine is resumed by either.
 """
 
-from extractor.run.cache import ResponseCache, cache_key, cacheable, from_cache
+from extractor.run.cache import ResponseCache, cacheable, from_cache
 from extractor.run.engines import Engine, run_engine
 from extractor.run.runner import RunLog, RunStats, default_concurrency, run_batch, unique_articles
+from extractor.run.work import Work, cache_key
 
 __all__ = [
     "Engine",
     "ResponseCache",
     "RunLog",
     "RunStats",
+    "Work",
     "cache_key",
     "cacheable",
     "default_concurrency",

@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from extractor.backends import Backend, GenerateSettings
+from extractor.backends import Backend
 from extractor.errors import BackendError, InputError
-from extractor.pipeline import PipelineSettings, Prompt, Strategy, extract_article
 from extractor.records import ExtractionRecord, RecordLog, done_ids
-from extractor.run.cache import ResponseCache, cache_key, cacheable, from_cache
+from extractor.run.cache import ResponseCache, cacheable, from_cache
+from extractor.run.work import Work, cache_key
 from extractor.schema import Article
 
 __all__ = ["RunLog", "RunStats", "default_concurrency", "run_batch", "unique_articles"]
@@ -114,10 +114,7 @@ async def run_batch(
     backend: Backend,
     *,
     output: Path,
-    prompt: Prompt,
-    strategy: Strategy,
-    settings: GenerateSettings,
-    pipeline: PipelineSettings | None = None,
+    work: Work,
     concurrency: int = 1,
     cache: ResponseCache | None = None,
     on_record: OnRecord | None = None,
@@ -129,26 +126,18 @@ async def run_batch(
             resumes after them.
         InputError: duplicate article ids in the input.
     """
-    pipeline = pipeline or PipelineSettings()
     run = RunLog(articles, output, cache, on_record)
     sem = asyncio.Semaphore(max(1, concurrency))
     with contextlib.closing(run):
 
         async def one(article: Article) -> None:
-            key = cache_key(backend, prompt, strategy, settings, pipeline, article)
+            key = cache_key(backend, work, article)
             record = run.cached(key, article)
             if record is not None:
                 run.emit(record)
                 return
             async with sem:
-                record = await extract_article(
-                    article,
-                    backend,
-                    strategy=strategy,
-                    prompt=prompt,
-                    settings=settings,
-                    pipeline=pipeline,
-                )
+                record = await work.extract(article, backend)
             run.emit(record, key)
 
         tasks = [asyncio.create_task(one(a)) for a in run.todo]

@@ -15,7 +15,7 @@ from extractor.pipeline import PipelineSettings, Strategy, extract_article
 from extractor.pipeline.prompts import load_prompt
 from extractor.pipeline.strategies import plan
 from extractor.records import ExtractionRecord
-from extractor.run import ResponseCache, run_batch
+from extractor.run import ResponseCache, Work, run_batch
 from extractor.schema import Article
 from tests.faults.replay import Script, ok
 from tests.faults.tally import Tally
@@ -92,10 +92,12 @@ def test_budget_is_in_the_output_file_and_a_cut_record_is_not_cached(
                 [Article(id="long", text=SENTENCES), Article(id="short", text=ARTICLE)],
                 backend,
                 output=out,
-                prompt=load_prompt(),
-                strategy=Strategy.SENTENCE,
-                settings=GenerateSettings(),
-                pipeline=PipelineSettings(article_token_budget=budget),
+                work=Work(
+                    load_prompt(),
+                    Strategy.SENTENCE,
+                    GenerateSettings(),
+                    PipelineSettings(article_token_budget=budget),
+                ),
                 cache=cache,
             )
         finally:

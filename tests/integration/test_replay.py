@@ -19,7 +19,7 @@ from extractor.errors import BackendError
 from extractor.pipeline import Constrain, PipelineSettings, Strategy, extract_article
 from extractor.pipeline.prompts import load_prompt
 from extractor.records import ExtractionRecord, RecordMeta
-from extractor.run import ResponseCache, run_batch
+from extractor.run import ResponseCache, Work, run_batch
 from extractor.schema import Article
 from tests.faults.replay import Script, ok, slow, status
 
@@ -244,9 +244,7 @@ def test_runner_resumes_without_duplicates_and_cache_skips_work(
                 _articles(5),
                 backend,
                 output=path,
-                prompt=load_prompt(),
-                strategy=Strategy.WHOLE,
-                settings=GenerateSettings(max_retries=0),
+                work=Work(load_prompt(), Strategy.WHOLE, GenerateSettings(max_retries=0)),
                 concurrency=3,
                 cache=cache,
             )

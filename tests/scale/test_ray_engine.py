@@ -20,8 +20,8 @@ from extractor.errors import BackendError, ConfigError
 from extractor.pipeline import Strategy
 from extractor.pipeline.prompts import load_prompt
 from extractor.records import ExtractionRecord, read_records
-from extractor.run import ResponseCache, run_batch
-from extractor.run.engines.ray import run_ray
+from extractor.run import ResponseCache, Work, run_batch
+from extractor.run.engines.ray import RayOptions, run_ray
 from extractor.schema import Article
 from tests.faults.replay import Script, ok
 from tests.integration.test_replay import CAPTURE, CLASH
@@ -74,9 +74,7 @@ def local_run(backend_id: str, articles: list[Article], out: Path, **kw: Any) ->
                 articles,
                 backend,
                 output=out,
-                prompt=load_prompt(),
-                strategy=Strategy.SENTENCE,
-                settings=GenerateSettings(max_retries=0),
+                work=Work(load_prompt(), Strategy.SENTENCE, GenerateSettings(max_retries=0)),
                 **kw,
             )
         finally:
@@ -85,15 +83,15 @@ def local_run(backend_id: str, articles: list[Article], out: Path, **kw: Any) ->
     asyncio.run(go())
 
 
-def ray_run(backend_id: str, articles: list[Article], out: Path, **kw: Any) -> Any:
+def ray_run(
+    backend_id: str, articles: list[Article], out: Path, *, concurrency: int = 8, **kw: Any
+) -> Any:
     return run_ray(
         articles,
         backend_id,
         output=out,
-        prompt=load_prompt(),
-        strategy=Strategy.SENTENCE,
-        settings=GenerateSettings(max_retries=0),
-        actors=kw.pop("actors", 2),
+        work=Work(load_prompt(), Strategy.SENTENCE, GenerateSettings(max_retries=0)),
+        options=RayOptions(concurrency=concurrency, actors=2),
         **kw,
     )
 

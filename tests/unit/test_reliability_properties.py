@@ -12,7 +12,7 @@ from extractor.pipeline.grounding import ground, locate
 from extractor.pipeline.numbers import read_numbers
 from extractor.pipeline.prompts import load_prompt
 from extractor.pipeline.strategies import WINDOW_CHARS, plan
-from extractor.run import run_batch
+from extractor.run import Work, run_batch
 from extractor.schema import Article, ArticleExtraction
 from tests.faults.tally import Tally
 
@@ -104,9 +104,7 @@ def test_duplicate_input_ids_are_refused_before_any_work(
                 articles,
                 NoBackend(),  # type: ignore[arg-type]
                 output=tmp_path / "o.jsonl",
-                prompt=load_prompt(),
-                strategy=Strategy.WHOLE,
-                settings=GenerateSettings(),
+                work=Work(load_prompt(), Strategy.WHOLE, GenerateSettings()),
             )
         )
     assert not (tmp_path / "o.jsonl").exists() or (tmp_path / "o.jsonl").read_text() == ""

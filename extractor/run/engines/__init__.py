@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 
-from extractor.backends import GenerateSettings, get_backend
-from extractor.pipeline import PipelineSettings, Prompt, Strategy
+from extractor.backends import get_backend
 from extractor.run.cache import ResponseCache
 from extractor.run.runner import OnRecord, RunStats, default_concurrency, run_batch
+from extractor.run.work import Work
 from extractor.schema import Article
 
 __all__ = ["Engine", "run_engine"]
@@ -38,10 +38,7 @@ def run_engine(
     backend_id: str,
     *,
     output: Path,
-    prompt: Prompt,
-    strategy: Strategy,
-    settings: GenerateSettings,
-    pipeline: PipelineSettings,
+    work: Work,
     concurrency: int = 0,
     cache: ResponseCache | None = None,
     on_record: OnRecord | None = None,
@@ -55,10 +52,7 @@ def run_engine(
         articles: the input.
         backend_id: the backend (built here; closed when the run ends).
         output: the record log (resumed).
-        prompt: the prompt.
-        strategy: the strategy.
-        settings: request settings.
-        pipeline: pipeline settings.
+        work: the prompt, strategy and settings.
         concurrency: requests in flight (0: ``default_concurrency`` of the backend).
         cache: the response cache (the caller closes it).
         on_record: called with each record once it is written.
@@ -72,19 +66,15 @@ def run_engine(
     """
     in_flight = concurrency or default_concurrency(backend_id)
     if engine == Engine.RAY:
-        from extractor.run.engines.ray import run_ray
+        from extractor.run.engines.ray import RayOptions, run_ray
 
+        options = RayOptions(concurrency=in_flight, actors=ray_actors, address=ray_address)
         return run_ray(
             articles,
             backend_id,
             output=output,
-            prompt=prompt,
-            strategy=strategy,
-            settings=settings,
-            pipeline=pipeline,
-            concurrency=in_flight,
-            actors=ray_actors,
-            address=ray_address,
+            work=work,
+            options=options,
             cache=cache,
             on_record=on_record,
         )
@@ -96,10 +86,7 @@ def run_engine(
                 articles,
                 backend,
                 output=output,
-                prompt=prompt,
-                strategy=strategy,
-                settings=settings,
-                pipeline=pipeline,
+                work=work,
                 concurrency=in_flight,
                 cache=cache,
                 on_record=on_record,

@@ -22,16 +22,17 @@ import datetime as dt
 import importlib
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from extractor.backends import Backend, GenerateSettings, get_backend
+from extractor.backends import Backend, get_backend
 from extractor.errors import BackendError, ConfigError
-from extractor.pipeline import PipelineSettings, Prompt, Strategy, extract_article
 from extractor.records import ExtractionRecord
-from extractor.run.cache import ResponseCache, cache_key
+from extractor.run.cache import ResponseCache
 from extractor.run.runner import OnRecord, RunLog, RunStats
+from extractor.run.work import Work, cache_key
 from extractor.schema import Article
 
 logger = logging.getLogger(__name__)
@@ -49,20 +50,9 @@ def _ray() -> Any:
 class ExtractBatch:
     """The Ray Data actor: extracts a batch of articles with its own backend client."""
 
-    def __init__(
-        self,
-        backend_id: str,
-        prompt: Prompt,
-        strategy: Strategy,
-        settings: GenerateSettings,
-        pipeline: PipelineSettings,
-        in_flight: int,
-    ) -> None:
+    def __init__(self, backend_id: str, work: Work, in_flight: int) -> None:
         self._backend_id = backend_id
-        self._prompt = prompt
-        self._strategy = strategy
-        self._settings = settings
-        self._pipeline = pipeline
+        self._work = work
         self._in_flight = in_flight
         # made on the first call, inside the actor's event loop
         self._backend: Backend | None = None
@@ -72,14 +62,7 @@ class ExtractBatch:
         assert self._backend is not None and self._gate is not None
         async with self._gate:
             try:
-                record = await extract_article(
-                    article,
-                    self._backend,
-                    strategy=self._strategy,
-                    prompt=self._prompt,
-                    settings=self._settings,
-                    pipeline=self._pipeline,
-                )
+                record = await self._work.extract(article, self._backend)
             except BackendError as exc:  # the driver stops the run, as the local runner does
                 return "", str(exc)
         return record.model_dump_json(exclude_none=False), ""
@@ -102,11 +85,47 @@ class ExtractBatch:
         }
 
 
-def _rows(articles: Iterable[Article]) -> list[dict[str, str]]:
-    return [
+@dataclass(frozen=True)
+class RayOptions:
+    """How the Ray engine spreads the work."""
+
+    concurrency: int = 8
+    """Requests in flight against the endpoint, all actors together."""
+    actors: int | None = None
+    """Actors in the pool (default: up to 4, never more than ``concurrency``)."""
+    cpus_per_actor: float = 0.25
+    """Ray CPUs reserved per actor (they mostly wait on the network)."""
+    address: str | None = None
+    """A Ray cluster to join (``ray://...`` or ``auto``); default a local Ray, or the one this
+    process already started."""
+
+
+def _on_ray(
+    pending: list[Article], backend_id: str, work: Work, options: RayOptions
+) -> Iterator[tuple[str, str, str]]:
+    """Extract the articles on a Ray Data actor pool: (id, record JSON, fatal error) per row."""
+    ray = _ray()
+    if not ray.is_initialized():
+        ray.init(address=options.address, include_dashboard=False, log_to_driver=False)
+    data = importlib.import_module("ray.data")
+    data.DataContext.get_current().enable_progress_bars = False
+    pool = max(1, min(options.actors or 4, options.concurrency, len(pending)))
+    in_flight = max(1, math.ceil(options.concurrency / pool))
+    rows = [
         {"id": a.id, "text": a.text, "published": a.published.isoformat() if a.published else ""}
-        for a in articles
+        for a in pending
     ]
+    results = data.from_items(rows).map_batches(
+        ExtractBatch,
+        fn_constructor_kwargs={"backend_id": backend_id, "work": work, "in_flight": in_flight},
+        batch_size=in_flight,
+        compute=data.ActorPoolStrategy(size=pool),
+        num_cpus=options.cpus_per_actor,
+        batch_format="numpy",
+    )
+    for batch in results.iter_batches(batch_size=None, batch_format="numpy"):
+        for rid, blob, problem in zip(batch["id"], batch["record"], batch["fatal"], strict=True):
+            yield str(rid), str(blob), str(problem)
 
 
 def run_ray(
@@ -114,14 +133,8 @@ def run_ray(
     backend_id: str,
     *,
     output: Path,
-    prompt: Prompt,
-    strategy: Strategy,
-    settings: GenerateSettings,
-    pipeline: PipelineSettings | None = None,
-    concurrency: int = 8,
-    actors: int | None = None,
-    cpus_per_actor: float = 0.25,
-    address: str | None = None,
+    work: Work,
+    options: RayOptions | None = None,
     cache: ResponseCache | None = None,
     on_record: OnRecord | None = None,
 ) -> RunStats:
@@ -132,15 +145,8 @@ def run_ray(
         backend_id: a backend every actor can reach (``openai-compatible/MODEL@URL``,
             ``openai/MODEL``); each actor builds its own client from it.
         output: the JSONL log (resumed as by ``runner.run_batch``).
-        prompt: the prompt (shipped to the actors).
-        strategy: the strategy.
-        settings: request settings.
-        pipeline: pipeline settings.
-        concurrency: requests in flight against the endpoint, all actors together.
-        actors: actors in the pool (default: up to 4, never more than ``concurrency``).
-        cpus_per_actor: Ray CPUs reserved per actor (they mostly wait on the network).
-        address: a Ray cluster to join (``ray://...`` or ``auto``); default a local Ray, or the
-            one this process already started.
+        work: the prompt, strategy and settings (shipped to the actors).
+        options: concurrency, actors, CPUs per actor, the cluster to join.
         cache: the response cache, read and written by this process only.
         on_record: called with each record once it is written.
 
@@ -158,54 +164,27 @@ def run_ray(
             "--engine ray needs a server every actor can reach, e.g. "
             "openai-compatible/MODEL@http://host:8000/v1 (start one with `extractor serve`)"
         )
-    ray = _ray()
-    pipeline = pipeline or PipelineSettings()
+    _ray()  # fail before anything is written when Ray is missing
     run = RunLog(articles, output, cache, on_record)
     backend = get_backend(backend_id)  # for cache keys only: the driver makes no request
     keys: dict[str, str] = {}
     pending: list[Article] = []
     with contextlib.closing(run):
         for article in run.todo:
-            key = keys[article.id] = cache_key(
-                backend, prompt, strategy, settings, pipeline, article
-            )
+            key = keys[article.id] = cache_key(backend, work, article)
             hit = run.cached(key, article)
             if hit is None:
                 pending.append(article)
             else:
                 run.emit(hit)
-        if not pending:
+        if not pending:  # all served from the cache: no Ray needed
             return run.stats
-        if not ray.is_initialized():
-            ray.init(address=address, include_dashboard=False, log_to_driver=False)
-        data = importlib.import_module("ray.data")
-        data.DataContext.get_current().enable_progress_bars = False
-        pool = max(1, min(actors or 4, concurrency, len(pending)))
-        in_flight = max(1, math.ceil(concurrency / pool))
-        results = data.from_items(_rows(pending)).map_batches(
-            ExtractBatch,
-            fn_constructor_kwargs={
-                "backend_id": backend_id,
-                "prompt": prompt,
-                "strategy": strategy,
-                "settings": settings,
-                "pipeline": pipeline,
-                "in_flight": in_flight,
-            },
-            batch_size=in_flight,
-            compute=data.ActorPoolStrategy(size=pool),
-            num_cpus=cpus_per_actor,
-            batch_format="numpy",
-        )
         fatal: str | None = None
-        for batch in results.iter_batches(batch_size=None, batch_format="numpy"):
-            for rid, blob, problem in zip(
-                batch["id"], batch["record"], batch["fatal"], strict=True
-            ):
-                if problem:
-                    fatal = fatal or str(problem)
-                    continue
-                run.emit(ExtractionRecord.model_validate_json(str(blob)), keys[str(rid)])
+        for rid, blob, problem in _on_ray(pending, backend_id, work, options or RayOptions()):
+            if problem:
+                fatal = fatal or problem
+            else:
+                run.emit(ExtractionRecord.model_validate_json(blob), keys[rid])
         if fatal:
             raise BackendError(backend.id, fatal.removeprefix(f"{backend.id}: "))
     return run.stats
