@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from extractor.backends import (
     Backend,
@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "DEFAULT_BACKEND",
     "DEFAULT_STRATEGY",
+    "ExtractOptions",
     "aextract",
     "extract",
     "extract_article",
@@ -320,25 +321,29 @@ async def extract_article(
     return run.record(len(focuses), time.perf_counter() - start)
 
 
-async def aextract(
-    text: str,
-    *,
-    backend: str | Backend = DEFAULT_BACKEND,
-    published: dt.date | None = None,
-    strategy: Strategy = DEFAULT_STRATEGY,
-    settings: GenerateSettings | None = None,
-    pipeline: PipelineSettings | None = None,
-) -> ArticleExtraction:
+class ExtractOptions(TypedDict, total=False):
+    """The options of :func:`aextract` and :func:`extract` (all optional)."""
+
+    backend: str | Backend
+    """A backend id (default ``DEFAULT_BACKEND``) or a ``Backend`` you manage yourself."""
+    published: dt.date | None
+    """Publication date, to resolve relative dates ("on Wednesday")."""
+    strategy: Strategy
+    """``whole``, ``sentence`` (default) or ``window``."""
+    settings: GenerateSettings | None
+    """What each request is sent with (sampling, output cap, re-asks, timeout)."""
+    pipeline: PipelineSettings | None
+    """Focused caps, the article's token budget, constrained decoding."""
+
+
+async def aextract(text: str, **options: Unpack[ExtractOptions]) -> ArticleExtraction:
     """Extract the events of one article text.
 
     Args:
         text: the article.
-        backend: a backend id (``local/qwen2.5-coder-1.5b``, ``openai/gpt-4.1-mini``,
-            ``openai-compatible/MODEL@URL``) or a ``Backend`` you manage yourself.
-        published: publication date, to resolve relative dates ("on Wednesday").
-        strategy: ``whole``, ``sentence`` or ``window``.
-        settings: what each request is sent with (sampling, output cap, re-asks, timeout).
-        pipeline: focused caps, the article's token budget, constrained decoding.
+        **options: ``backend`` (an id such as ``local/qwen2.5-coder-1.5b``, ``openai/gpt-4.1-mini``
+            or ``openai-compatible/MODEL@URL``, or a ``Backend``), ``published``, ``strategy``,
+            ``settings``, ``pipeline``: see :class:`ExtractOptions`.
 
     Returns:
         The grounded events; dropped items are listed in ``diagnostics``.
@@ -348,18 +353,18 @@ async def aextract(
         BackendError: the backend could not be reached.
         ConfigError: bad backend id, missing key or dependency.
     """
-    owned = isinstance(backend, str)
+    backend = options.get("backend", DEFAULT_BACKEND)
     engine = get_backend(backend) if isinstance(backend, str) else backend
     try:
         record = await extract_article(
-            Article(id="article", text=text, published=published),
+            Article(id="article", text=text, published=options.get("published")),
             engine,
-            strategy=strategy,
-            settings=settings,
-            pipeline=pipeline,
+            strategy=options.get("strategy", DEFAULT_STRATEGY),
+            settings=options.get("settings"),
+            pipeline=options.get("pipeline"),
         )
     finally:
-        if owned:
+        if isinstance(backend, str):  # built here, so closed here
             await engine.aclose()
     if record.extraction is None:
         raise ExtractionFailed(
@@ -368,23 +373,6 @@ async def aextract(
     return record.extraction
 
 
-def extract(
-    text: str,
-    *,
-    backend: str | Backend = DEFAULT_BACKEND,
-    published: dt.date | None = None,
-    strategy: Strategy = DEFAULT_STRATEGY,
-    settings: GenerateSettings | None = None,
-    pipeline: PipelineSettings | None = None,
-) -> ArticleExtraction:
-    """Synchronous ``aextract``; see there."""
-    return asyncio.run(
-        aextract(
-            text,
-            backend=backend,
-            published=published,
-            strategy=strategy,
-            settings=settings,
-            pipeline=pipeline,
-        )
-    )
+def extract(text: str, **options: Unpack[ExtractOptions]) -> ArticleExtraction:
+    """Synchronous :func:`aextract`; see there."""
+    return asyncio.run(aextract(text, **options))

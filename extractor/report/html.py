@@ -308,27 +308,12 @@ def render_html(
     )
 
 
-def write_html(
-    path: Path | str,
-    runs: Mapping[str, RunView],
-    gold: GoldSet,
-    *,
-    title: str,
-    rows: Sequence[tuple[ScoreKey, str]] = SUMMARY_ROWS,
-    detail_rows: Sequence[tuple[ScoreKey, str]] = DETAIL_ROWS,
-) -> Path:
-    """Render the review page (see :func:`render_html`) and write it as UTF-8, atomically.
+def write_html(path: Path | str, runs: Mapping[str, RunView], gold: GoldSet, *, title: str) -> Path:
+    """Render the review page with its default rows (see :func:`render_html`) and write it.
 
-    Args:
-        path: The file to write; missing parent folders are created.
-        runs: Display name -> run, in column order.
-        gold: The gold set the runs were scored against.
-        title: The page title.
-        rows: ``(score key, label)`` rows of the summary table.
-        detail_rows: ``(score key, label)`` of the per-article item lists.
+    Written as UTF-8, atomically; missing parent folders are created.
 
     Returns:
         The path written.
     """
-    page = render_html(runs, gold, title=title, rows=rows, detail_rows=detail_rows)
-    return atomic_write(Path(path), page)
+    return atomic_write(Path(path), render_html(runs, gold, title=title))

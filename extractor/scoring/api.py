@@ -1,15 +1,7 @@
 """The scoring API: score documents and corpora, compare systems. Pure: no I/O, no global state.
 
-::
-
-    score_document(pred, gold, aliases=None, *, details=True) -> DocumentScore
-    score_documents(preds, golds, aliases=None, *, details=True, ci_resamples=0,
-                    confidence=0.95, seed=0) -> CorpusScore
-    compare(a, b, *, level=Level.L1, field=Field.ALL, tier=Tier.HEADLINE, rounds=10_000,
-            resamples=10_000, confidence=0.95, seed=0, names=("A", "B")) -> Comparison
-    compare_all(systems, **same_options) -> tuple[Comparison, ...]      # Holm-adjusted
-
-``pred`` is an ``ArticleExtraction``, or None for a failed or invalid output (scored as an empty
+The signatures are listed in the package docstring (``extractor/scoring/__init__.py``). ``pred``
+is an ``ArticleExtraction``, or None for a failed or invalid output (scored as an empty
 prediction and counted in ``CorpusScore.failure_rate``, never dropped). ``aliases`` is the project
 alias table as a mapping ``canonical id -> variants`` (or an :class:`AliasTable`).
 

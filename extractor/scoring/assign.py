@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,9 +30,15 @@ __all__ = [
     "trivial_levels",
 ]
 
-# scipy's stubs leave linear_sum_assignment's return untyped: it is used through an explicit Any,
-# and its (row, column) index arrays are read as ints.
-_optimize: Any = importlib.import_module("scipy.optimize")
+
+@cache
+def _optimize() -> Any:
+    """``scipy.optimize``, imported on the first assignment that needs it (it takes ~0.4 s).
+
+    Its stubs leave ``linear_sum_assignment``'s return untyped: it is used through an explicit
+    Any, and its (row, column) index arrays are read as ints.
+    """
+    return importlib.import_module("scipy.optimize")
 
 
 def hungarian(weights: NDArray[np.float64]) -> list[tuple[int, int]]:
@@ -43,7 +50,7 @@ def hungarian(weights: NDArray[np.float64]) -> list[tuple[int, int]]:
     Returns:
         The assigned (row, column) pairs, including zero-weight ones.
     """
-    rows, cols = _optimize.linear_sum_assignment(weights, maximize=True)
+    rows, cols = _optimize().linear_sum_assignment(weights, maximize=True)
     return [(int(r), int(c)) for r, c in zip(rows, cols, strict=True)]
 
 

@@ -132,22 +132,11 @@ class NameTarget:
         forms = tuple(mentions)
         memo_key = (key, label, forms, category)
         got = aliases.targets.get(memo_key)
-        if got is None:
-            got = aliases.targets[memo_key] = cls._build(key, label, forms, aliases, category)
-        return got
-
-    @classmethod
-    def _build(
-        cls,
-        key: str,
-        label: str,
-        mentions: Iterable[str],
-        aliases: AliasTable,
-        category: str | None,
-    ) -> NameTarget:
-        forms = [name(m) for m in (label, *mentions)]
+        if got is not None:
+            return got
+        names = [name(m) for m in (label, *forms)]
         by_norm: dict[str, str] = {}
-        for f in forms:
+        for f in names:
             if f.norm:
                 by_norm.setdefault(f.norm, f.text)
         ids = set(aliases.ids_for(by_norm))
@@ -158,12 +147,14 @@ class NameTarget:
         for v in alias_forms:
             if v.norm not in by_norm:
                 alias_by_norm.setdefault(v.norm, v.text)
-        every = [f for f in forms if f.norm] + alias_forms
+        every = [f for f in names if f.norm] + alias_forms
         skeletons: dict[str, str] = {}
         for f in every:
             skeletons.setdefault(f.skeleton, f.text)
         token_sets = tuple(dict.fromkeys((f.tokens, f.text) for f in every))
-        return cls(key, name(label), by_norm, alias_by_norm, skeletons, token_sets, category)
+        got = cls(key, name(label), by_norm, alias_by_norm, skeletons, token_sets, category)
+        aliases.targets[memo_key] = got
+        return got
 
     def relabel(self, label: str, category: str | None = None) -> NameTarget:
         """The same cluster shown as another of its mentions (and, optionally, another category)."""
