@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any, TypeGuard
 
 from pydantic import BaseModel
 
@@ -52,8 +52,16 @@ _ACTOR_DEFS = ("CompactActor", "Actor")
 _EVENT_DEFS = ("CompactEvent", "Event")
 
 
+def _is_object(value: object) -> TypeGuard[dict[str, Any]]:
+    return isinstance(value, dict)  # a JSON schema's objects have string keys
+
+
+def _is_array(value: object) -> TypeGuard[list[object]]:
+    return isinstance(value, list)
+
+
 def _obj(value: object) -> dict[str, Any] | None:
-    return cast("dict[str, Any]", value) if isinstance(value, dict) else None
+    return value if _is_object(value) else None
 
 
 def _properties(defs: dict[str, Any], name: str) -> dict[str, Any] | None:
@@ -67,8 +75,8 @@ def _ref_name(items: object) -> str | None:
 
 def _limit_arrays(node: object, limits: dict[str, int], default: int) -> None:
     """Give every array under ``node`` a ``maxItems``: by its item definition, else ``default``."""
-    if isinstance(node, list):
-        for item in cast("list[object]", node):
+    if _is_array(node):
+        for item in node:
             _limit_arrays(item, limits, default)
         return
     obj = _obj(node)

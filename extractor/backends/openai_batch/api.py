@@ -10,10 +10,11 @@ import hashlib
 import logging
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from extractor.backends.openai_batch.manifest import manifest_path, read_manifest
 from extractor.backends.openai_batch.requests import BATCH_ENDPOINT, COMPLETION_WINDOW
+from extractor.backends.openai_batch.schema import is_object
 from extractor.errors import BackendError, ConfigError, InputError
 from extractor.records import atomic_write
 
@@ -51,8 +52,8 @@ def _api_error(exc: Exception) -> BackendError:
 
     if isinstance(exc, openai.APIStatusError):
         # The API's own sentence ("No batch found with id ...") rather than the SDK's dump.
-        body = cast("object", exc.body)
-        said = cast("dict[str, object]", body).get("message") if isinstance(body, dict) else None
+        body: object = exc.body
+        said = body.get("message") if is_object(body) else None
         return BackendError("openai-batch", f"HTTP {exc.status_code}: {said or exc.message}"[:500])
     return BackendError("openai-batch", f"{type(exc).__name__}: {exc}"[:500])
 

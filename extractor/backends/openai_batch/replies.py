@@ -12,10 +12,11 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from extractor.backends.openai_batch.schema import is_object
 from extractor.backends.protocol import Completion, FailedCompletion, GenerateSettings, T, Usage
 from extractor.errors import InputError
 
@@ -76,12 +77,8 @@ def reply_of(line: OutputLine) -> Reply:
     body = response.body or {}
     raw_body = json.dumps(body, ensure_ascii=False)
     if response.status_code != 200:
-        detail = body.get("error")
-        said = (
-            str(cast("dict[str, Any]", detail).get("message") or "")
-            if isinstance(detail, dict)
-            else raw_body
-        )
+        detail: object = body.get("error")
+        said = str(detail.get("message") or "") if is_object(detail) else raw_body
         return Reply(
             None, f"HTTP {response.status_code}: {_one_line(said, 300)}", Usage(), raw_body
         )

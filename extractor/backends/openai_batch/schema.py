@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator, Mapping
-from typing import Any, cast
+from typing import Any, TypeGuard
 
 from pydantic import BaseModel
 
-__all__ = ["JSONObject", "strict_schema"]
+__all__ = ["JSONObject", "is_array", "is_object", "strict_schema"]
 
 JSONObject = dict[str, Any]
 
@@ -71,12 +71,22 @@ _FORMATS = frozenset(
 """String formats strict mode accepts; others (``uri``...) are dropped like any constraint."""
 
 
+def is_object(value: object) -> TypeGuard[Mapping[str, Any]]:
+    """A JSON object (its keys are strings)."""
+    return isinstance(value, Mapping)
+
+
+def is_array(value: object) -> TypeGuard[list[object]]:
+    """A JSON array."""
+    return isinstance(value, list)
+
+
 def _is_nullable(schema: Mapping[str, Any]) -> bool:
     kind = schema.get("type")
     if kind == "null" or (isinstance(kind, list) and "null" in kind):
         return True
     variants: list[Any] = schema.get("anyOf") or []
-    return any(isinstance(v, Mapping) and _is_nullable(cast("JSONObject", v)) for v in variants)
+    return any(is_object(v) and _is_nullable(v) for v in variants)
 
 
 class _Strictifier:
@@ -125,8 +135,8 @@ class _Strictifier:
                 out[key] = {
                     name: self.node(sub, f"{path}.{name}") for name, sub in dict(value).items()
                 }
-            elif key == "items" and isinstance(value, Mapping):
-                out[key] = self.node(cast("JSONObject", value), f"{path}[]")
+            elif key == "items" and is_object(value):
+                out[key] = self.node(value, f"{path}[]")
             elif key == "anyOf":
                 out[key] = [self.node(v, f"{path}|{i}") for i, v in enumerate(list(value))]
             else:
@@ -181,14 +191,14 @@ class _Strictifier:
 
 def _refs(node: object) -> Iterator[str]:
     """Every ``$ref`` in a schema, nested ones included."""
-    if isinstance(node, Mapping):
-        for key, value in cast("Mapping[str, object]", node).items():
+    if is_object(node):
+        for key, value in node.items():
             if key == "$ref" and isinstance(value, str):
                 yield value
             else:
                 yield from _refs(value)
-    elif isinstance(node, list):
-        for value in cast("list[object]", node):
+    elif is_array(node):
+        for value in node:
             yield from _refs(value)
 
 
