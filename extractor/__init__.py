@@ -2,13 +2,14 @@
 
 The evaluation harness scores them against hand-labelled gold.
 
-    from extractor import extract
-    events = extract(text, backend="local/qwen2.5-coder-1.5b")
+    from extractor import Strategy, extract
+    events = extract(text, backend="local/qwen2.5-coder-1.5b", strategy=Strategy.SENTENCE)
 """
 
 # ``extractor.extract`` is also a module kept for old imports: loading it first leaves the name
 # bound to the function imported below, whatever imports the module later.
 import extractor.extract as _compat_module
+from extractor.backends import GenerateSettings
 from extractor.errors import (
     BackendError,
     ConfigError,
@@ -17,6 +18,7 @@ from extractor.errors import (
     GoldDataError,
     InputError,
 )
+from extractor.pipeline import Constrain, PipelineSettings, Strategy
 from extractor.pipeline.extract import DEFAULT_BACKEND, aextract, extract
 from extractor.schema import (
     Actor,
@@ -38,15 +40,19 @@ __all__ = [
     "ArticleExtraction",
     "BackendError",
     "ConfigError",
+    "Constrain",
     "Count",
     "Event",
     "EventDate",
     "ExtractionFailed",
     "ExtractorError",
+    "GenerateSettings",
     "GoldDataError",
     "GoldDocument",
     "InputError",
+    "PipelineSettings",
     "Place",
+    "Strategy",
     "aextract",
     "extract",
 ]

@@ -86,23 +86,6 @@ class PyPIWheels:
 
 
 @dataclass(frozen=True)
-class LocalFile:
-    """A GGUF file already on disk (copied into the cache so verification applies)."""
-
-    path: Path
-
-    def describe(self) -> str:
-        """One line naming the source."""
-        return f"local file {self.path}"
-
-    def fetch(self, workdir: Path, sink: _HashingWriter) -> None:  # noqa: ARG002
-        """Copy the file's bytes."""
-        with self.path.open("rb") as f:
-            while block := f.read(_CHUNK):
-                sink.write(block)
-
-
-@dataclass(frozen=True)
 class ModelSpec:
     """A named model the embedded backend can serve."""
 

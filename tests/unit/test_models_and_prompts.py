@@ -1,13 +1,29 @@
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from extractor.backends import parse_backend_id
-from extractor.backends.models import LocalFile, ModelSpec, is_pulled, model_path, pull
+from extractor.backends import models, parse_backend_id
+from extractor.backends.models import ModelSpec, is_pulled, model_path, pull
 from extractor.errors import ModelPullError
 from extractor.pipeline import Strategy
 from extractor.pipeline.prompts import load_prompt
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    """A model source for tests: a file already on disk, copied into the cache and verified."""
+
+    path: Path
+
+    def describe(self) -> str:
+        return f"local file {self.path}"
+
+    def fetch(self, workdir: Path, sink: models._HashingWriter) -> None:
+        with self.path.open("rb") as f:
+            while block := f.read(1 << 20):
+                sink.write(block)
 
 
 def _spec(src: Path, data: bytes, sha: str | None = None) -> ModelSpec:
