@@ -117,6 +117,22 @@ def test_compare_writes_paired_table_html_and_png(tmp_path: Path) -> None:
     assert (tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["compare", "run-a", "run-b", "--key", "L1/all/nonsense"],
+        ["score", "p.jsonl", "--format", "yaml"],
+        ["extract", "a.txt", "--strategy", "paragraph"],
+        ["extract", "a.txt", "--constrain", "everything"],
+        ["extract", "a.txt", "--engine", "spark"],
+    ],
+)
+def test_a_bad_choice_is_a_usage_error_not_a_traceback(args: list[str]) -> None:
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 2 and "Invalid value" in res.output
+    assert not isinstance(res.exception, ValueError)  # typer refused it before any work
+
+
 def test_score_json_has_intervals(tmp_path: Path) -> None:
     run = write_run(tmp_path / "runs", "t", "second", second_pass_records())
     res = CliRunner().invoke(
