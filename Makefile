@@ -40,7 +40,7 @@ $(VENV)/.installed: pyproject.toml $(WHEEL_STAMP)
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q --find-links $(BUILDS)/wheel --only-binary llama-cpp-python \
-		-e '.[local,dev]'
+		-e '.[local,dev,gold]'
 	touch $@
 
 # The portable llama-cpp-python wheel (about 7 minutes on 2 cores, once per build id).
@@ -93,11 +93,13 @@ report: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pyright extractor
 	$(VENV)/bin/pyright -p pyrightconfig.tests.json
 
 test: models llama-server chromium lint
 	$(X) gold validate gold/v1
+	$(X) gold validate gold/v2
 	$(X) check eval/suites/default.toml
 	$(VENV)/bin/pytest -q --reliability-report=eval/reports
 

@@ -27,7 +27,6 @@ import time
 from pathlib import Path
 
 from benchmarks.seed_facts import SEED_ID, tally
-from extractor.backends import GenerateSettings
 from extractor.backends.local import (
     LlamaServer,
     NativeServer,
@@ -37,9 +36,10 @@ from extractor.backends.local import (
     llama_cpp_python_command,
 )
 from extractor.backends.models import get_model
-from extractor.extract import ExtractionRecord, extract_article
 from extractor.gold import load_gold
 from extractor.harness import score_records
+from extractor.pipeline import Constrain, PipelineSettings, Strategy, extract_article
+from extractor.records import ExtractionRecord
 
 ROOT = Path(__file__).resolve().parents[1]
 _PREFIX = re.compile(r"Llama\.generate: (\d+) prefix-match hit, remaining (\d+) prompt tokens")
@@ -97,8 +97,8 @@ def run_one(
                     await extract_article(
                         article,
                         backend,
-                        strategy=strategy,  # type: ignore[arg-type]
-                        settings=GenerateSettings(constrain=constrain),  # type: ignore[arg-type]
+                        strategy=Strategy(strategy),
+                        pipeline=PipelineSettings(constrain=Constrain(constrain)),
                     )
                 )
         finally:

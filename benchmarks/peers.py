@@ -55,13 +55,14 @@ from extractor.codebook import (
     Qualifier,
     SubEventType,
 )
-from extractor.extract import ExtractionRecord, RecordMeta, UsageRecord, extract_article
 from extractor.gold import GoldSet, load_gold
-from extractor.harness import score_records
-from extractor.numbers import read_numbers
-from extractor.prompts import Prompt, load_prompt
-from extractor.report import markdown_report
-from extractor.report_chart import write_chart
+from extractor.harness.run import score_records
+from extractor.pipeline import Strategy, extract_article
+from extractor.pipeline.numbers import read_numbers
+from extractor.pipeline.prompts import Prompt, load_prompt
+from extractor.records import ExtractionRecord, RecordMeta, UsageRecord
+from extractor.report.chart import write_chart
+from extractor.report.markdown import markdown_report
 from extractor.schema import (
     Actor,
     Article,
@@ -189,7 +190,7 @@ def run_naive(base_url: str, model: str, prompt: Prompt) -> Callable[[Article], 
 
     def one(article: Article) -> Outcome:
         published = article.published.isoformat() if article.published else None
-        messages = prompt.messages(article.text, task="whole", published=published)
+        messages = prompt.messages(article.text, task=Strategy.WHOLE, published=published)
         try:
             out: ArticleExtraction = client.chat.completions.create(  # pyright: ignore[reportCallIssue, reportUnknownVariableType]
                 model=model,

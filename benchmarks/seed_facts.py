@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from extractor.numbers import supports_value
+from extractor.pipeline.numbers import supports_value
 from extractor.schema import ArticleExtraction
 from extractor.scoring.normalise import norm
 
@@ -73,12 +73,12 @@ def tally(extraction: ArticleExtraction | None, article: str) -> Tally:
 
 
 def main() -> None:
-    from extractor.harness import read_predictions
+    from extractor.records import read_records
 
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("predictions", type=Path)
     args = parser.parse_args()
-    records = {r.id: r for r in read_predictions(args.predictions)}
+    records = {r.id: r for r in read_records(args.predictions)}
     t = tally(records[SEED_ID].extraction, SEED_TEXT.read_text(encoding="utf-8"))
     print(
         f"seed facts: {t.found} of {t.total}; missing: {', '.join(t.missing) or 'none'}; "

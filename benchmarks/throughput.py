@@ -48,8 +48,8 @@ def write_input(path: Path, n: int) -> None:
 
 def child(engine: str, url: str, n: int, concurrency: int, out: Path) -> dict[str, Any]:
     from extractor.backends import GenerateSettings, get_backend
-    from extractor.prompts import load_prompt
-    from extractor.runner import run_batch
+    from extractor.pipeline import Strategy, load_prompt
+    from extractor.run import Work, run_batch
     from extractor.schema import Article
     from tests.scale.canned_server import article
 
@@ -65,7 +65,7 @@ def child(engine: str, url: str, n: int, concurrency: int, out: Path) -> dict[st
     if engine == "ray":
         import ray
 
-        from extractor.engines.ray import run_ray
+        from extractor.run.engines.ray import RayOptions, run_ray
 
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
         start, cpu = time.perf_counter(), time.process_time()
@@ -73,11 +73,8 @@ def child(engine: str, url: str, n: int, concurrency: int, out: Path) -> dict[st
             articles,
             backend_id,
             output=out,
-            prompt=prompt,
-            strategy="whole",
-            settings=settings,
-            concurrency=concurrency,
-            actors=2,
+            work=Work(prompt, Strategy.WHOLE, settings),
+            options=RayOptions(concurrency=concurrency, actors=2),
             on_record=arrived,
         )
     else:
@@ -89,9 +86,7 @@ def child(engine: str, url: str, n: int, concurrency: int, out: Path) -> dict[st
                     articles[:2],
                     backend,
                     output=out.with_suffix(".warm.jsonl"),
-                    prompt=prompt,
-                    strategy="whole",
-                    settings=settings,
+                    work=Work(prompt, Strategy.WHOLE, settings),
                 )
                 nonlocal start, cpu
                 start, cpu = time.perf_counter(), time.process_time()
@@ -99,9 +94,7 @@ def child(engine: str, url: str, n: int, concurrency: int, out: Path) -> dict[st
                     articles,
                     backend,
                     output=out,
-                    prompt=prompt,
-                    strategy="whole",
-                    settings=settings,
+                    work=Work(prompt, Strategy.WHOLE, settings),
                     concurrency=concurrency,
                     on_record=arrived,
                 )

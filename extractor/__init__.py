@@ -2,10 +2,11 @@
 
 The evaluation harness scores them against hand-labelled gold.
 
-    from extractor import extract
-    events = extract(text, backend="local/qwen2.5-coder-1.5b")
+    from extractor import Strategy, extract
+    events = extract(text, backend="local/qwen2.5-coder-1.5b", strategy=Strategy.SENTENCE)
 """
 
+from extractor.backends import GenerateSettings
 from extractor.errors import (
     BackendError,
     ConfigError,
@@ -14,7 +15,8 @@ from extractor.errors import (
     GoldDataError,
     InputError,
 )
-from extractor.extract import DEFAULT_BACKEND, aextract, extract
+from extractor.pipeline import Constrain, PipelineSettings, Strategy
+from extractor.pipeline.extract import DEFAULT_BACKEND, aextract, extract
 from extractor.schema import (
     Actor,
     Article,
@@ -33,15 +35,19 @@ __all__ = [
     "ArticleExtraction",
     "BackendError",
     "ConfigError",
+    "Constrain",
     "Count",
     "Event",
     "EventDate",
     "ExtractionFailed",
     "ExtractorError",
+    "GenerateSettings",
     "GoldDataError",
     "GoldDocument",
     "InputError",
+    "PipelineSettings",
     "Place",
+    "Strategy",
     "aextract",
     "extract",
 ]

@@ -1,4 +1,4 @@
-"""The command line: a thin typer front end over the library.
+"""The command line: a thin typer front end, flags to library calls and results to the terminal.
 
 Exit codes: 0 ok; 1 an article failed, a threshold was missed or a run is stale; 2 a usage,
 configuration or input error (one line on stderr naming what and where).
@@ -6,16 +6,17 @@ configuration or input error (one line on stderr naming what and where).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import signal
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from enum import StrEnum
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar, cast
+from types import TracebackType
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -29,13 +30,12 @@ from rich.progress import (
 )
 
 from extractor.errors import ExtractorError
+from extractor.pipeline import DEFAULT_BACKEND, DEFAULT_STRATEGY, Constrain, Strategy
+from extractor.run.engines import Engine
+from extractor.scoring.keys import ScoreKey
 
 if TYPE_CHECKING:
-    from extractor.backends import GenerateSettings
-    from extractor.extract import ExtractionRecord
-    from extractor.runner import ResponseCache
-    from extractor.schema import Article
-    from extractor.scoring import CorpusScore
+    from extractor.records import ExtractionRecord
 
 app = typer.Typer(
     add_completion=False,
@@ -44,14 +44,24 @@ app = typer.Typer(
 )
 models_app = typer.Typer(no_args_is_help=True, help="List, pull and locate local models.")
 gold_app = typer.Typer(no_args_is_help=True, help="Validate gold sets.")
+batch_app = typer.Typer(no_args_is_help=True, help="OpenAI Batch API: prepare, submit, collect.")
 app.add_typer(models_app, name="models")
 app.add_typer(gold_app, name="gold")
+app.add_typer(batch_app, name="batch")
 err = Console(stderr=True)
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 DEFAULT_SUITE = Path("eval/suites/default.toml")
+INPUT_HELP = ".txt, folder, .jsonl, .csv, .parquet, saved dataset, or - for stdin"
+
+
+class ReportFormat(StrEnum):
+    """How ``score`` prints: a Markdown report or the JSON one."""
+
+    MD = "md"
+    JSON = "json"
 
 
 def friendly(fn: Callable[P, R]) -> Callable[P, R]:
@@ -78,15 +88,61 @@ def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> 
         logging.getLogger("httpx2").setLevel(logging.WARNING)
 
 
+class _ExtractProgress:
+    """The progress bar of ``extract`` (shown from two articles up), and the tally under it."""
+
+    def __init__(self, total: int, done: int, *, echo: bool) -> None:
+        self.failed = self.cached = self.tokens = self.new = 0
+        self._echo = echo
+        self._started = time.monotonic()
+        self._bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[tally]}"),
+            console=err,
+            disable=total < 2,
+        )
+        self._task = self._bar.add_task(
+            "extracting", total=total, completed=done, rate="", tally=""
+        )
+
+    def __enter__(self) -> _ExtractProgress:
+        self._bar.__enter__()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._bar.__exit__(kind, exc, tb)
+
+    def record(self, record: ExtractionRecord) -> None:
+        """Count one written record (and print it, when the output is stdout)."""
+        self.new += 1
+        self.failed += record.error is not None
+        self.cached += record.meta.cached
+        self.tokens += record.meta.usage.prompt_tokens + record.meta.usage.completion_tokens
+        rate = self.new / max(time.monotonic() - self._started, 1e-9)
+        self._bar.update(
+            self._task,
+            advance=1,
+            rate=f"{rate:.1f}/s",
+            tally=f"{self.tokens:,} tok · {self.failed} errors · {self.cached} cached",
+        )
+        if self._echo:
+            print(record.model_dump_json())
+
+
 @app.command()
 @friendly
 def extract(
-    inputs: Annotated[
-        list[str],
-        typer.Argument(help=".txt, folder, .jsonl, .csv, .parquet, saved dataset, or - for stdin"),
-    ],
-    backend: Annotated[str, typer.Option(envvar="EXTRACTOR_BACKEND")] = "local/qwen2.5-coder-1.5b",
-    strategy: Annotated[str, typer.Option(envvar="EXTRACTOR_STRATEGY")] = "sentence",
+    inputs: Annotated[list[str], typer.Argument(help=INPUT_HELP)],
+    backend: Annotated[str, typer.Option(envvar="EXTRACTOR_BACKEND")] = DEFAULT_BACKEND,
+    strategy: Annotated[Strategy, typer.Option(envvar="EXTRACTOR_STRATEGY")] = DEFAULT_STRATEGY,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -104,148 +160,55 @@ def extract(
     concurrency: Annotated[int, typer.Option(envvar="EXTRACTOR_CONCURRENCY")] = 0,
     cache: Annotated[Path | None, typer.Option(envvar="EXTRACTOR_CACHE")] = None,
     constrain: Annotated[
-        str, typer.Option(help="none, or article: decode only the article's numbers and names")
-    ] = "none",
+        Constrain,
+        typer.Option(help="none, or article: decode only the article's numbers and names"),
+    ] = Constrain.NONE,
     engine: Annotated[
-        str, typer.Option(envvar="EXTRACTOR_ENGINE", help="local (asyncio) or ray (Ray Data)")
-    ] = "local",
+        Engine, typer.Option(envvar="EXTRACTOR_ENGINE", help="local (asyncio) or ray (Ray Data)")
+    ] = Engine.LOCAL,
     ray_address: Annotated[
         str | None, typer.Option(envvar="RAY_ADDRESS", help="Ray cluster to join (ray only)")
     ] = None,
     ray_actors: Annotated[int, typer.Option(help="actors in the Ray pool (ray only)")] = 0,
 ) -> None:
     """Extract events from articles; one JSON line per article (resumes an existing -o file)."""
-    from extractor.backends import GenerateSettings
-    from extractor.inputs import read_articles
-    from extractor.outputs import export, log_path_for
-    from extractor.prompts import load_prompt
-    from extractor.runner import ResponseCache, done_ids
-    from extractor.strategies import STRATEGIES
+    from extractor.pipeline import PipelineSettings
+    from extractor.records import done_ids
+    from extractor.run import ResponseCache, Work, run_engine
+    from extractor.run.inputs import read_inputs
+    from extractor.run.outputs import export, log_path_for
 
-    if strategy not in STRATEGIES:
-        raise typer.BadParameter(f"strategy must be one of {STRATEGIES}")
-    if constrain not in ("none", "article"):
-        raise typer.BadParameter("constrain must be none or article")
-    if engine not in ("local", "ray"):
-        raise typer.BadParameter("engine must be local or ray")
-    articles = [
-        a
-        for src in inputs
-        for a in read_articles(src, text_col=text_column, id_col=id_column, date_col=date_column)
-    ]
-    suffix = ".parquet" if engine == "ray" else ".jsonl"
+    articles = read_inputs(inputs, text_col=text_column, id_col=id_column, date_col=date_column)
+    suffix = ".parquet" if engine == Engine.RAY else ".jsonl"
     out_path = output or Path(f"extractions-{time.strftime('%Y%m%d-%H%M%S')}{suffix}")
     log_path = log_path_for(out_path)
     to_stdout = output is None and len(articles) == 1
+    done = len(done_ids(log_path) & {a.id for a in articles})
     store = ResponseCache(cache) if cache else None
-    in_flight = concurrency or (1 if backend.startswith("local/") else 8)
-    settings = GenerateSettings(constrain=constrain)  # pyright: ignore[reportArgumentType]
-    already = done_ids(log_path) & {a.id for a in articles}
-    failed = cached = tokens = new = 0
-    started = time.monotonic()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[tally]}"),
-        console=err,
-        disable=len(articles) < 2,
-    ) as bar:
-        task = bar.add_task(
-            "extracting", total=len(articles), completed=len(already), rate="", tally=""
-        )
-
-        def progress(record: ExtractionRecord) -> None:
-            nonlocal failed, cached, tokens, new
-            new += 1
-            failed += record.error is not None
-            cached += record.meta.cached
-            tokens += record.meta.usage.prompt_tokens + record.meta.usage.completion_tokens
-            rate = new / max(time.monotonic() - started, 1e-9)
-            bar.update(
-                task,
-                advance=1,
-                rate=f"{rate:.1f}/s",
-                tally=f"{tokens:,} tok · {failed} errors · {cached} cached",
+    try:
+        with _ExtractProgress(len(articles), done, echo=to_stdout) as progress:
+            run_engine(
+                engine,
+                articles,
+                backend,
+                output=log_path,
+                work=Work(strategy=strategy, pipeline=PipelineSettings(constrain=constrain)),
+                concurrency=concurrency,
+                cache=store,
+                on_record=progress.record,
+                ray_actors=ray_actors or None,
+                ray_address=ray_address,
             )
-            if to_stdout:
-                print(record.model_dump_json())
-
-        if engine == "ray":
-            from extractor.engines.ray import run_ray
-
-            try:
-                run_ray(
-                    articles,
-                    backend,
-                    output=log_path,
-                    prompt=load_prompt(),
-                    strategy=strategy,
-                    settings=settings,
-                    cache=store,
-                    on_record=progress,
-                    concurrency=in_flight,
-                    actors=ray_actors or None,
-                    address=ray_address,
-                )
-            finally:
-                if store:
-                    store.close()
-        else:
-            _extract_local(
-                articles, backend, log_path, strategy, settings, store, progress, in_flight
-            )
+    finally:
+        if store:
+            store.close()
     parquet = out_path if out_path != log_path else None
     for path in export(log_path, parquet=parquet, dataset=output_dataset):
         err.print(f"wrote {path}")
     if not to_stdout:
         err.print(f"wrote {log_path}")
-    if failed:
+    if progress.failed:
         raise typer.Exit(1)
-
-
-def _extract_local(
-    articles: list[Article],
-    backend: str,
-    log_path: Path,
-    strategy: str,
-    settings: GenerateSettings,
-    store: ResponseCache | None,
-    progress: Callable[[ExtractionRecord], None],
-    concurrency: int,
-) -> None:
-    """The local engine: ``run_batch`` on one asyncio loop in this process."""
-    from extractor.backends import get_backend
-    from extractor.prompts import load_prompt
-    from extractor.runner import run_batch
-
-    engine = get_backend(backend)
-
-    async def go() -> None:
-        try:
-            await run_batch(
-                articles,
-                engine,
-                output=log_path,
-                prompt=load_prompt(),
-                strategy=strategy,  # pyright: ignore[reportArgumentType]
-                settings=settings,
-                cache=store,
-                on_record=progress,
-                concurrency=concurrency,
-            )
-        finally:
-            await engine.aclose()
-
-    try:
-        asyncio.run(go())
-    finally:
-        if store:
-            store.close()
 
 
 @app.command("eval")
@@ -257,40 +220,20 @@ def eval_(
     limit: Annotated[int | None, typer.Option(help="only the first N gold articles")] = None,
 ) -> None:
     """Run every system of a suite over its gold set (cached, resumable), score and report."""
-    from extractor.gold import load_gold
-    from extractor.harness import (
-        load_run,
-        load_suite,
-        run_articles,
-        run_entry,
-        score_records,
-    )
-    from extractor.report import json_report, markdown_report
-    from extractor.report_chart import write_chart
-    from extractor.report_html import RunView, write_html
+    from extractor.harness import evaluate_suite
+    from extractor.report import RunView, write_reports
 
-    spec = load_suite(suite)
-    gold = load_gold(spec.gold)
-    views: dict[str, RunView] = {}
-    facts: dict[str, Mapping[str, object]] = {}
-    for entry in spec.entries:
-        err.print(f"running {entry.name} on {spec.gold} ...")
-        run = load_run(run_entry(entry, spec, runs_dir, limit=limit))
-        views[entry.name] = RunView(
-            score_records(run.records, gold, only=run_articles(run)), run.records
-        )
-        facts[entry.name] = cast("Mapping[str, object]", run.info["summary"])
-    scores = {name: view.score for name, view in views.items()}
-    md = markdown_report(scores, facts, title=f"Evaluation: {spec.name}")
-    reports_dir.mkdir(parents=True, exist_ok=True)
-    (reports_dir / f"{spec.name}.md").write_text(md, encoding="utf-8")
-    (reports_dir / f"{spec.name}.json").write_text(
-        json.dumps(json_report(scores), indent=1), encoding="utf-8"
+    result = evaluate_suite(
+        suite,
+        runs_dir,
+        limit=limit,
+        on_entry=lambda entry, spec: err.print(f"running {entry.name} on {spec.gold} ..."),
     )
-    write_html(reports_dir / f"{spec.name}.html", views, gold, title=f"Evaluation: {spec.name}")
-    write_chart(scores, reports_dir / f"{spec.name}.png")
-    print(md)
-    err.print(f"reports: {reports_dir}/{spec.name}.{{md,json,html,png}}")
+    name = result.suite.name
+    views = {n: RunView(result.scores[n], run.records) for n, run in result.runs.items()}
+    title = f"Evaluation: {name}"
+    print(write_reports(reports_dir, name, views, result.summaries, result.gold, title=title))
+    err.print(f"reports: {reports_dir}/{name}.{{md,json,html,png}}")
 
 
 @app.command()
@@ -298,17 +241,18 @@ def eval_(
 def score(
     predictions: Path,
     gold: Annotated[Path, typer.Option()] = Path("gold/v1"),
-    fmt: Annotated[str, typer.Option("--format")] = "md",
+    fmt: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.MD,
     resamples: int = 1000,
 ) -> None:
     """Score a predictions file against gold, with no model calls."""
     from extractor.gold import load_gold
-    from extractor.harness import read_predictions, score_records
+    from extractor.harness import score_records
+    from extractor.records import read_records
     from extractor.report import json_report, markdown_report
 
-    result = score_records(read_predictions(predictions), load_gold(gold), ci_resamples=resamples)
+    result = score_records(read_records(predictions), load_gold(gold), ci_resamples=resamples)
     name = predictions.parent.name or predictions.stem
-    if fmt == "json":
+    if fmt == ReportFormat.JSON:
         print(json.dumps(json_report({name: result}), indent=1))
     else:
         print(markdown_report({name: result}, title=f"Scores of {predictions}"))
@@ -319,7 +263,7 @@ def score(
 def compare(
     runs: Annotated[list[Path], typer.Argument(help="run folders (eval/runs/...)")],
     gold: Annotated[Path, typer.Option()] = Path("gold/v1"),
-    key: Annotated[str, typer.Option(help="score compared")] = "L1/all/headline",
+    key: Annotated[ScoreKey, typer.Option(help="score compared")] = ScoreKey.L1_ALL_HEADLINE,
     rounds: int = 10_000,
     output: Annotated[Path | None, typer.Option("-o", help="write the Markdown here")] = None,
     html: Annotated[Path | None, typer.Option(help="write the HTML review page here")] = None,
@@ -330,43 +274,21 @@ def compare(
     Runs are compared on the articles they all cover, so the test is paired.
     """
     from extractor.gold import load_gold
-    from extractor.harness import load_run, run_articles, score_records
-    from extractor.report import markdown_report
-    from extractor.scoring import compare_all
-    from extractor.scoring.matching import Field, Tier
-    from extractor.scoring.results import Level
+    from extractor.harness import compare_runs
+    from extractor.records import atomic_write
+    from extractor.report import RunView, markdown_report, write_chart, write_html
 
     gs = load_gold(gold)
-    loaded = [load_run(r) for r in runs]
-    common = [ga.article.id for ga in gs.articles]
-    for r in loaded:
-        covered = set(run_articles(r) or common)
-        common = [i for i in common if i in covered]
-    scores = {r.path.name: score_records(r.records, gs, only=common) for r in loaded}
-    level, field, tier = key.split("/")
-    comps = list(
-        compare_all(
-            scores,
-            level=Level(level),
-            field=Field(field),
-            tier=Tier(tier),
-            rounds=rounds,
-            resamples=rounds,
-        )
-    )
-    facts = {r.path.name: cast("Mapping[str, object]", r.info["summary"]) for r in loaded}
-    md = markdown_report(scores, facts, comps, title=f"Comparison on {len(common)} common articles")
+    result = compare_runs(runs, gs, key=key, rounds=rounds)
+    title = f"Comparison on {len(result.articles)} common articles"
+    md = markdown_report(result.scores, result.summaries, result.comparisons, title=title)
     if output:
-        output.write_text(md, encoding="utf-8")
+        atomic_write(output, md)
     if html:
-        from extractor.report_html import RunView, write_html
-
-        views = {r.path.name: RunView(scores[r.path.name], r.records) for r in loaded}
+        views = {r.name: RunView(result.scores[r.name], r.records) for r in result.runs}
         write_html(html, views, gs, title="Comparison")
     if png:
-        from extractor.report_chart import write_chart
-
-        write_chart(scores, png)
+        write_chart(result.scores, png)
     print(md)
 
 
@@ -380,35 +302,14 @@ def check(
 
     Fails when a run is stale or a field is below the suite's threshold.
     """
-    from extractor.gold import load_gold
-    from extractor.harness import (
-        load_run,
-        load_suite,
-        run_articles,
-        score_records,
-        staleness,
-    )
+    from extractor.harness import check_suite
     from extractor.report import markdown_report
 
-    spec = load_suite(suite)
-    gold = load_gold(spec.gold)
-    problems: list[str] = []
-    scores: dict[str, CorpusScore] = {}
-    facts: dict[str, Mapping[str, object]] = {}
-    for entry in spec.entries:
-        path = runs_dir / f"{spec.name}__{entry.name}"
-        run = load_run(path)
-        problems += [f"{path}: stale: {why}" for why in staleness(run.info, gold)]
-        result = score_records(run.records, gold, only=run_articles(run))
-        scores[entry.name] = result
-        facts[entry.name] = cast("Mapping[str, object]", run.info["summary"])
-        for key, minimum in spec.thresholds.items():
-            got = result.results[key].f1
-            if got < minimum:
-                problems.append(f"{path}: {key} F1 {got:.3f} is below the threshold {minimum}")
-    print(markdown_report(scores, facts, title=f"Canonical runs: {spec.name}"))
-    if problems:
-        for p in problems:
+    result = check_suite(suite, runs_dir)
+    title = f"Canonical runs: {result.suite.name}"
+    print(markdown_report(result.scores, result.summaries, title=title))
+    if result.problems:
+        for p in result.problems:
             err.print(f"[red]FAIL[/red] {p}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
 
@@ -416,16 +317,16 @@ def check(
 @gold_app.command("validate")
 @friendly
 def gold_validate(directory: Annotated[Path, typer.Argument()] = Path("gold/v1")) -> None:
-    """Validate a gold set: schema, quotes and spans, ids, licences, entities."""
-    from extractor.gold import load_gold
+    """Validate a gold set or a split one (gold/v2: every part, and no id in two parts)."""
+    from extractor.gold import load_gold_parts
 
-    gs = load_gold(directory)
-    events = sum(len(d.events) for d in gs.documents.values())
-    counts = sum(len(e.counts) for d in gs.documents.values() for e in d.events)
-    print(
-        f"ok: {len(gs.articles)} articles, {events} events, {counts} counts, "
-        f"sha256 {gs.sha256[:12]}"
-    )
+    for gs in load_gold_parts(directory):
+        events = sum(len(d.events) for d in gs.documents.values())
+        counts = sum(len(e.counts) for d in gs.documents.values() for e in d.events)
+        print(
+            f"ok: {gs.path}: {len(gs.articles)} articles, {events} events, {counts} counts, "
+            f"sha256 {gs.sha256[:12]}"
+        )
 
 
 @models_app.command("list")
@@ -505,14 +406,10 @@ def serve(
         state_path(name).unlink(missing_ok=True)
 
 
-batch_app = typer.Typer(no_args_is_help=True, help="OpenAI Batch API: prepare, submit, collect.")
-app.add_typer(batch_app, name="batch")
-
-
 @batch_app.command("prepare")
 @friendly
 def batch_prepare(
-    inputs: Annotated[list[str], typer.Argument()],
+    inputs: Annotated[list[str], typer.Argument(help=INPUT_HELP)],
     model: Annotated[str, typer.Option()] = "gpt-4.1-mini",
     output: Annotated[Path, typer.Option("-o", "--output")] = Path("batch.jsonl"),
     text_column: str = "text",
@@ -521,15 +418,12 @@ def batch_prepare(
 ) -> None:
     """Write Batch API requests (same prompts and schema as `extract`) and their manifest."""
     from extractor.backends import GenerateSettings
-    from extractor.batch import manifest_path, prepare
-    from extractor.inputs import read_articles
-    from extractor.prompts import load_prompt
+    from extractor.backends.openai_batch import manifest_path
+    from extractor.pipeline import load_prompt
+    from extractor.run.batch import prepare
+    from extractor.run.inputs import read_inputs
 
-    articles = [
-        a
-        for src in inputs
-        for a in read_articles(src, text_col=text_column, id_col=id_column, date_col=date_column)
-    ]
+    articles = read_inputs(inputs, text_col=text_column, id_col=id_column, date_col=date_column)
     path = prepare(
         articles,
         model=model.removeprefix("openai/"),
@@ -544,7 +438,7 @@ def batch_prepare(
 @friendly
 def batch_submit(requests: Path) -> None:
     """Upload a request file and start a batch (needs OPENAI_API_KEY); prints the batch id."""
-    from extractor.batch import submit
+    from extractor.backends.openai_batch import submit
 
     print(submit(requests))
 
@@ -555,7 +449,7 @@ def batch_status(
     batch_id: str, download_dir: Annotated[Path | None, typer.Option("--download")] = None
 ) -> None:
     """Show a batch's status; with --download, fetch its output and error files."""
-    from extractor.batch import download, status
+    from extractor.backends.openai_batch import download, status
 
     info = status(batch_id)
     print(json.dumps(info, indent=1, default=str))
@@ -575,10 +469,10 @@ def batch_collect(
     output: Annotated[Path, typer.Option("-o", "--output")] = Path("batch-records.jsonl"),
 ) -> None:
     """Validate and ground batch replies into extraction records (resumable)."""
-    from extractor.batch import collect
-    from extractor.inputs import read_articles
+    from extractor.run.batch import collect
+    from extractor.run.inputs import read_inputs
 
-    articles = {a.id: a for src in inputs for a in read_articles(src)}
+    articles = {a.id: a for a in read_inputs(inputs)}
     missing = 0
     for path in outputs:
         stats = collect(path, manifest=manifest, articles=articles, out=output)

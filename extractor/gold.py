@@ -7,17 +7,18 @@ at once rather than stopping at the first.
 from __future__ import annotations
 
 import hashlib
-import json
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from extractor.errors import GoldDataError
+from extractor.records import json_object
 from extractor.schema import Article, Event, GoldDocument
+
+_ALIASES = TypeAdapter(dict[str, list[str]])
 
 
 @dataclass(frozen=True)
@@ -57,14 +58,9 @@ def _read_jsonl(path: Path, problems: list[str]) -> list[tuple[int, dict[str, ob
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{path}:{n}: not valid JSON: {exc.msg} (column {exc.colno})")
-            continue
-        if not isinstance(row, dict):
-            problems.append(f"{path}:{n}: expected a JSON object")
-            continue
-        rows.append((n, row))  # pyright: ignore[reportUnknownArgumentType]
+            rows.append((n, json_object(line)))
+        except ValueError as exc:
+            problems.append(f"{path}:{n}: {exc}")
     return rows
 
 
@@ -87,18 +83,13 @@ def load_aliases(path: Path) -> dict[str, list[str]]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise GoldDataError(f"{path}: {exc}") from exc
-    table = data.get("aliases", {})
-    if not isinstance(table, dict):
-        raise GoldDataError(f"{path}: [aliases] must be a table")
-    out: dict[str, list[str]] = {}
-    for key, variants in cast("dict[str, object]", table).items():
-        if not isinstance(variants, list):
-            raise GoldDataError(f"{path}: aliases.{key} must be a list of strings")
-        items = cast("list[object]", variants)
-        if not all(isinstance(v, str) for v in items):
-            raise GoldDataError(f"{path}: aliases.{key} must be a list of strings")
-        out[key] = [str(v) for v in items]
-    return out
+    try:
+        return _ALIASES.validate_python(data.get("aliases", {}), strict=True)
+    except ValidationError as exc:
+        loc = exc.errors()[0]["loc"]
+        if not loc:
+            raise GoldDataError(f"{path}: [aliases] must be a table") from exc
+        raise GoldDataError(f"{path}: aliases.{loc[0]} must be a list of strings") from exc
 
 
 def _check_items(where: str, text: str, event: Event, entities: Mapping[str, str]) -> list[str]:
@@ -129,6 +120,72 @@ def _check_items(where: str, text: str, event: Event, entities: Mapping[str, str
     return problems
 
 
+def _load_articles(path: Path, problems: list[str]) -> list[GoldArticle]:
+    articles: list[GoldArticle] = []
+    seen: set[str] = set()
+    for n, row in _read_jsonl(path, problems):
+        where = f"{path}:{n}"
+        licence = row.get("licence")
+        if not isinstance(licence, str) or not licence.strip():
+            problems.append(f"{where}: field licence: every article needs a licence")
+        try:
+            article = Article.model_validate(
+                {k: row.get(k) for k in ("id", "text", "published", "title", "publisher", "url")}
+            )
+        except ValidationError as exc:
+            problems += _field_errors(where, exc)
+            continue
+        if article.id in seen:
+            problems.append(f"{where}: field id: duplicate article id {article.id!r}")
+            continue
+        seen.add(article.id)
+        source = row.get("source")
+        articles.append(
+            GoldArticle(article, str(licence or ""), source if isinstance(source, str) else None)
+        )
+    return articles
+
+
+def _check_document(
+    where: str, doc: GoldDocument, text: str, event_ids: set[str], problems: list[str]
+) -> None:
+    entities = {e.id: e.kind for e in doc.entities}
+    if len(entities) != len(doc.entities):
+        problems.append(f"{where}: field entities: duplicate entity id")
+    for i, event in enumerate(doc.events):
+        ev_where = f"{where}: events[{i}]"
+        if not event.id:
+            problems.append(f"{ev_where}.id: missing")
+        elif event.id in event_ids:
+            problems.append(f"{ev_where}.id: duplicate event id {event.id!r}")
+        else:
+            event_ids.add(event.id)
+        problems += _check_items(ev_where, text, event, entities)
+
+
+def _load_documents(
+    path: Path, articles: Path, texts: Mapping[str, str], problems: list[str]
+) -> dict[str, GoldDocument]:
+    documents: dict[str, GoldDocument] = {}
+    event_ids: set[str] = set()
+    for n, row in _read_jsonl(path, problems):
+        where = f"{path}:{n}"
+        try:
+            doc = GoldDocument.model_validate(row)
+        except ValidationError as exc:
+            problems += _field_errors(where, exc)
+            continue
+        if doc.article_id not in texts:
+            problems.append(f"{where}: field article_id: {doc.article_id!r} is not in {articles}")
+            continue
+        if doc.article_id in documents:
+            problems.append(f"{where}: field article_id: duplicate gold for {doc.article_id!r}")
+            continue
+        _check_document(where, doc, texts[doc.article_id], event_ids, problems)
+        documents[doc.article_id] = doc
+    return documents
+
+
 def load_gold(directory: Path | str, *, strict: bool = True) -> GoldSet:
     """Load and validate a gold set directory.
 
@@ -146,56 +203,9 @@ def load_gold(directory: Path | str, *, strict: bool = True) -> GoldSet:
     if not alias_path.exists():
         alias_path = root.parent / "aliases.toml"
     problems: list[str] = []
-    articles: list[GoldArticle] = []
-    texts: dict[str, str] = {}
-    for n, row in _read_jsonl(art_path, problems):
-        where = f"{art_path}:{n}"
-        licence = row.get("licence")
-        if not isinstance(licence, str) or not licence.strip():
-            problems.append(f"{where}: field licence: every article needs a licence")
-        try:
-            article = Article.model_validate(
-                {k: row.get(k) for k in ("id", "text", "published", "title", "publisher", "url")}
-            )
-        except ValidationError as exc:
-            problems += _field_errors(where, exc)
-            continue
-        if article.id in texts:
-            problems.append(f"{where}: field id: duplicate article id {article.id!r}")
-            continue
-        texts[article.id] = article.text
-        source = row.get("source")
-        articles.append(
-            GoldArticle(article, str(licence or ""), source if isinstance(source, str) else None)
-        )
-    documents: dict[str, GoldDocument] = {}
-    event_ids: set[str] = set()
-    for n, row in _read_jsonl(ev_path, problems):
-        where = f"{ev_path}:{n}"
-        try:
-            doc = GoldDocument.model_validate(row)
-        except ValidationError as exc:
-            problems += _field_errors(where, exc)
-            continue
-        if doc.article_id not in texts:
-            problems.append(f"{where}: field article_id: {doc.article_id!r} is not in {art_path}")
-            continue
-        if doc.article_id in documents:
-            problems.append(f"{where}: field article_id: duplicate gold for {doc.article_id!r}")
-            continue
-        entities = {e.id: e.kind for e in doc.entities}
-        if len(entities) != len(doc.entities):
-            problems.append(f"{where}: field entities: duplicate entity id")
-        for i, event in enumerate(doc.events):
-            ev_where = f"{where}: events[{i}]"
-            if not event.id:
-                problems.append(f"{ev_where}.id: missing")
-            elif event.id in event_ids:
-                problems.append(f"{ev_where}.id: duplicate event id {event.id!r}")
-            else:
-                event_ids.add(event.id)
-            problems += _check_items(ev_where, texts[doc.article_id], event, entities)
-        documents[doc.article_id] = doc
+    articles = _load_articles(art_path, problems)
+    texts = {ga.article.id: ga.article.text for ga in articles}
+    documents = _load_documents(ev_path, art_path, texts, problems)
     for ga in articles:
         if ga.article.id not in documents:
             problems.append(f"{ev_path}: no gold line for article {ga.article.id!r}")
@@ -214,3 +224,45 @@ def load_gold(directory: Path | str, *, strict: bool = True) -> GoldSet:
             digest.update(path.read_bytes())
     kept = [ga for ga in articles if ga.article.id in documents]
     return GoldSet(root, kept, documents, aliases, digest.hexdigest())
+
+
+def gold_parts(directory: Path | str) -> list[Path]:
+    """The gold sets in ``directory``: itself, or its parts (``gold/v2`` -> ``dev``, ``test``).
+
+    Raises:
+        GoldDataError: no ``articles.jsonl`` in the folder or in any folder below it.
+    """
+    root = Path(directory)
+    if (root / "articles.jsonl").exists():
+        return [root]
+    parts = sorted(p.parent for p in root.glob("*/articles.jsonl"))
+    if not parts:
+        raise GoldDataError(f"{root}: no articles.jsonl here or in a folder below it")
+    return parts
+
+
+def load_gold_parts(directory: Path | str) -> list[GoldSet]:
+    """Load and validate every part of a split gold set, and the split itself.
+
+    Raises:
+        GoldDataError: a part is invalid, or an article or event id is in two parts (a leak
+            between dev and test).
+    """
+    sets = [load_gold(part) for part in gold_parts(directory)]
+    problems: list[str] = []
+    seen_articles: dict[str, Path] = {}
+    seen_events: dict[str, Path] = {}
+    for gs in sets:
+        for ga in gs.articles:
+            other = seen_articles.setdefault(ga.article.id, gs.path)
+            if other != gs.path:
+                problems.append(f"{gs.path}: article {ga.article.id!r} is also in {other}")
+        for doc in gs.documents.values():
+            for ev in doc.events:
+                other = seen_events.setdefault(ev.id or "", gs.path)
+                if ev.id and other != gs.path:
+                    problems.append(f"{gs.path}: event id {ev.id!r} is also in {other}")
+    if problems:
+        listing = "\n".join(problems)
+        raise GoldDataError(f"{len(problems)} problem(s) across {directory}:\n{listing}")
+    return sets

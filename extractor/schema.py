@@ -2,7 +2,8 @@
 
 Field descriptions reach the model through the JSON schema, so editing one is a prompt change.
 Fields marked ``SkipJsonSchema`` are never shown to the model: character spans are computed by code
-(``grounding.py``), resolved dates by ``dates.py``, and ``optional``/``entity`` are gold-only marks.
+(``pipeline/grounding.py``), resolved dates by ``pipeline/dates.py``, and ``optional``/``entity``
+are gold-only marks.
 
 Each item puts ``evidence`` first: the model copies the supporting words before it fills the values,
 so every value can be checked against a quote that is checked against the article.

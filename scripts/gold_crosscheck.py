@@ -9,7 +9,7 @@ For every re3d article in the gold set, compare:
   are filtered out;
 * gold counts with re3d's numbers: its ``Quantity`` entities, and the ``Organisation``/``Person``
   entities it writes for counted people ("15 civilians", "scores of others"), compared by value
-  (read by ``extractor.numbers``) within the article.
+  (read by ``extractor.pipeline.numbers``) within the article.
 
 Names are compared by ``extractor.scoring.norm``. Agreement is reported both ways: the share of
 re3d proper-name entities (distinct per article) found among the gold names of the same kind, and
@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from extractor.gold import load_gold  # noqa: E402
-from extractor.numbers import read_numbers  # noqa: E402
+from extractor.pipeline.numbers import read_numbers  # noqa: E402
 from extractor.schema import GoldDocument  # noqa: E402
 from extractor.scoring import norm  # noqa: E402
 

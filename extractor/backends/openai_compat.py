@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
-from typing import Any, cast
+from typing import Any
 
 import instructor
 import openai
@@ -206,7 +206,7 @@ class OpenAICompatBackend:
         try:
             output, completion = await self._instructor.chat.completions.create_with_completion(
                 model=self.model,
-                messages=cast("Any", list(messages)),
+                messages=list(messages),
                 response_model=_response_schema(response_model),
                 max_retries=settings.max_retries,
                 temperature=settings.temperature,

@@ -11,8 +11,8 @@ from typing import Any
 
 import instructor
 
-from extractor.backends import BackendSpec
 from extractor.backends.openai_compat import OpenAICompatBackend
+from extractor.backends.protocol import BackendSpec
 from extractor.errors import ConfigError
 
 

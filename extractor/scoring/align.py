@@ -36,10 +36,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from extractor.scoring.assign import Assigned, assign, hungarian, trivial_levels
 from extractor.scoring.matching import (
     ALIGNMENT_TIERS,
     FIELD_TIERS,
-    Assigned,
     Field,
     FieldScore,
     Item,
@@ -47,9 +47,6 @@ from extractor.scoring.matching import (
     Match,
     Rule,
     Tier,
-    assign,
-    hungarian,
-    trivial_levels,
 )
 
 if TYPE_CHECKING:

@@ -28,10 +28,10 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from extractor.scoring.assign import assign, assign_levels, field_score
 from extractor.scoring.document import PreparedDocument
 from extractor.scoring.matching import (
     FIELD_TIERS,
-    AliasTable,
     Field,
     FieldScore,
     Item,
@@ -40,10 +40,8 @@ from extractor.scoring.matching import (
     Rule,
     Tier,
     add_profiles,
-    assign,
-    assign_levels,
-    field_score,
 )
+from extractor.scoring.names import AliasTable
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -52,7 +50,7 @@ if TYPE_CHECKING:
     from extractor.codebook import SubEventType
     from extractor.schema import ArticleExtraction, GoldDocument
     from extractor.scoring.document import EventInfo, GoldName, PredName
-    from extractor.scoring.matching import NameTarget
+    from extractor.scoring.names import NameTarget
 
 __all__ = ["BAG_FIELDS", "Bag", "BagScorer", "bag", "score_bags"]
 

@@ -9,18 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from extractor.scoring.matching import (
-    GENERIC_WHO,
-    AliasTable,
-    Item,
-    Link,
-    Name,
-    NameTarget,
-    Rule,
-    count_link,
-    match_name,
-    name,
-)
+from extractor.scoring.counts import count_link
+from extractor.scoring.matching import GENERIC_WHO, Item, Link, Rule
+from extractor.scoring.names import AliasTable, Name, NameTarget, match_name, name
 
 if TYPE_CHECKING:
     import datetime as dt

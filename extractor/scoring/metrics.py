@@ -19,16 +19,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from extractor.scoring.keys import SCORE_KEYS, Level, ScoreKey, score_key
 from extractor.scoring.matching import PROFILES, Field, FieldScore, Tier
-from extractor.scoring.results import (
-    SCORE_KEYS,
-    CorpusScore,
-    DocumentScore,
-    FieldResult,
-    Level,
-    Tally,
-    score_key,
-)
+from extractor.scoring.results import CorpusScore, DocumentScore, FieldResult, Tally
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -199,7 +192,7 @@ def count_matrix(documents: Sequence[DocumentScore]) -> NDArray[np.int64]:
     Returns:
         tp, fp, fn of each document and key, keys in :data:`SCORE_KEYS` order.
     """
-    keys = [score_key(*k) for k in SCORE_KEYS]
+    keys = tuple(ScoreKey)
     n, k = len(documents), len(keys)
     flat = itertools.chain.from_iterable(
         (s.tp, s.fp, s.fn) for d in documents for s in map(d.scores.__getitem__, keys)
@@ -220,7 +213,7 @@ def aggregate(documents: Sequence[DocumentScore]) -> CorpusScore:
     matrix = count_matrix(documents)
     sums = matrix.sum(axis=0)
     micro = {k: f1(*(int(v) for v in sums[n])) for n, k in enumerate(SCORE_KEYS)}
-    results = {
+    results: dict[str, FieldResult] = {
         score_key(level, f, t): _field_result(level, f, t, matrix[:, n], micro)
         for n, (level, f, t) in enumerate(SCORE_KEYS)
     }

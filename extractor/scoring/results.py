@@ -5,21 +5,18 @@ A score is addressed by (level, field, tier), or by the string key ``"L1/actors/
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import Enum, StrEnum
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic_core import to_jsonable_python
 
-from extractor.scoring.matching import FIELD_TIERS, PROFILES, Field, Tier
+from extractor.scoring.keys import SCORE_KEYS, Level, ScoreKey, score_key
+from extractor.scoring.matching import Field, Tier
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
     from numpy.typing import NDArray
 
     from extractor.scoring.align import Alignment
@@ -38,55 +35,6 @@ __all__ = [
     "score_key",
     "to_jsonable",
 ]
-
-
-class Level(StrEnum):
-    """The unit scored (SCORING.md §1)."""
-
-    L1 = "L1"
-    """Document bags (headline)."""
-    L2 = "L2"
-    """Event arguments on the type-gated alignment, roles ignored."""
-    L2_I = "L2-I"
-    """Event arguments on the type-agnostic alignment, roles ignored (diagnostic)."""
-    L2_C = "L2-C"
-    """Event arguments on the type-gated alignment, actor roles required."""
-    DETECTION = "detection"
-    """Events detected (Dice >= 0.5) on the type-gated alignment."""
-    DETECTION_I = "detection-I"
-    """Events detected on the type-agnostic alignment."""
-
-
-_KEYS: dict[tuple[Level, Field, Tier], str] = {}
-
-
-def score_key(level: Level, field: Field, tier: Tier) -> str:
-    """Return the string key of a score, e.g. ``"L1/actors/lenient"``."""
-    key = _KEYS.get((level, field, tier))
-    if key is None:
-        key = _KEYS[level, field, tier] = f"{level.value}/{field.value}/{tier.value}"
-    return key
-
-
-def _keys() -> tuple[tuple[Level, Field, Tier], ...]:
-    keys: list[tuple[Level, Field, Tier]] = []
-    l1_fields = (Field.ACTORS, Field.PLACES, Field.COUNTS, Field.DATES, Field.TYPES)
-    keys += [(Level.L1, f, t) for f in l1_fields for t in FIELD_TIERS[f]]
-    keys += [(Level.L1, Field.ALL, p) for p in PROFILES]
-    for level in (Level.L2, Level.L2_I, Level.L2_C):
-        keys += [
-            (level, f, t)
-            for f in (Field.ACTORS, Field.PLACES, Field.COUNTS)
-            for t in FIELD_TIERS[f]
-        ]
-        keys += [(level, Field.ALL, p) for p in PROFILES]
-    keys += [(Level.DETECTION, Field.EVENTS, Tier.HEADLINE)]
-    keys += [(Level.DETECTION_I, Field.EVENTS, Tier.HEADLINE)]
-    return tuple(keys)
-
-
-SCORE_KEYS: tuple[tuple[Level, Field, Tier], ...] = _keys()
-"""Every (level, field, tier) scored, in report order. ``Field.ALL`` uses the profile tiers."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +72,7 @@ class DocumentScore:
     failed: bool
     """The output failed or was invalid; it was scored as an empty prediction."""
     scores: Mapping[str, FieldScore]
-    """:func:`score_key` -> counts and matches."""
+    """:class:`ScoreKey` -> counts and matches (read with a key or its string)."""
     alignment: Alignment
     """The type-gated (headline) event alignment."""
     alignment_agnostic: Alignment
@@ -195,7 +143,8 @@ class CorpusScore:
     failure_rate: float | None
     """Failed or invalid outputs over documents (they are scored as empty, never dropped)."""
     results: Mapping[str, FieldResult]
-    """:func:`score_key` -> corpus result, in :data:`SCORE_KEYS` order."""
+    """:class:`ScoreKey` -> corpus result, in :data:`SCORE_KEYS` order (read with a key or its
+    string)."""
     documents: tuple[DocumentScore, ...]
     event_type_accuracy: float | None
     """On the type-agnostic alignment's required pairs."""
@@ -229,7 +178,7 @@ class CorpusScore:
 class Comparison:
     """System A against system B on one score, paired by document (SCORING.md §6)."""
 
-    key: str
+    key: ScoreKey
     system_a: str
     system_b: str
     f1_a: float
@@ -249,6 +198,15 @@ class Comparison:
     """Holm-Bonferroni adjusted ``p_value`` across the pairs compared together."""
 
 
+def _scalar(value: object) -> object:
+    # numpy registers its scalar types as numbers.Integral and numbers.Real
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    raise TypeError(f"cannot convert {type(value).__name__} to JSON")
+
+
 def to_jsonable(obj: object) -> object:
     """Convert a result to plain JSON types (dicts, lists, str, int, float, bool, None).
 
@@ -260,22 +218,9 @@ def to_jsonable(obj: object) -> object:
 
     Returns:
         The JSON-ready value.
+
+    Raises:
+        TypeError: a value that has no JSON form.
     """
-    if obj is None or isinstance(obj, bool | int | str):
-        return obj.value if isinstance(obj, Enum) else obj
-    if isinstance(obj, Enum):
-        return obj.value
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dt.date):
-        return obj.isoformat()
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    if isinstance(obj, Mapping):
-        items = cast("Mapping[object, object]", obj)
-        return {str(to_jsonable(k)): to_jsonable(v) for k, v in items.items()}
-    if isinstance(obj, tuple | list | set | frozenset):
-        return [to_jsonable(v) for v in cast("Iterable[object]", obj)]
-    if isinstance(obj, np.generic):
-        return to_jsonable(cast("object", obj.item()))
-    raise TypeError(f"cannot convert {type(obj).__name__} to JSON")
+    value: object = to_jsonable_python(obj, inf_nan_mode="null", fallback=_scalar)
+    return value

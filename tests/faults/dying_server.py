@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 FAULT_LINE = "ggml_backend_amx_mul_mat: general protection fault in ldtilecfg (stand-in)"
@@ -33,7 +33,11 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.posts >= self.server.die_on:
             sys.stdout.write(FAULT_LINE + "\n")
             sys.stdout.flush()
-            os.kill(os.getpid(), self.server.signal)
+            # Raised in this thread, not sent to the process: a process-directed signal may be
+            # delivered to another thread while this one goes on to send the reply (seen under
+            # load: the client got its answer from a server that then died).
+            signal.raise_signal(self.server.signal)
+            threading.Event().wait()  # never answer, should the signal be handled after all
         reply = {
             "id": "x",
             "object": "chat.completion",

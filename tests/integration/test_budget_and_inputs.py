@@ -5,16 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
 
 from extractor.backends import GenerateSettings, get_backend
-from extractor.extract import ExtractionRecord, extract_article
-from extractor.prompts import load_prompt
-from extractor.runner import ResponseCache, run_batch
+from extractor.pipeline import PipelineSettings, Strategy, extract_article
+from extractor.pipeline.prompts import load_prompt
+from extractor.pipeline.strategies import plan
+from extractor.records import ExtractionRecord
+from extractor.run import ResponseCache, Work, run_batch
 from extractor.schema import Article
-from extractor.strategies import plan
 from tests.faults.replay import Script, ok
 from tests.faults.tally import Tally
 from tests.integration.test_local_llm import _assert_grounded
@@ -24,14 +26,22 @@ COUNT = {"kind": "killed", "qualifier": "exact"}
 SENTENCES = " ".join(f"Clashes in town {i} killed {i + 2} fighters on Monday." for i in range(8))
 
 
-async def _extract(url: str, text: str, strategy: str, **settings: object) -> ExtractionRecord:
+async def _extract(
+    url: str,
+    text: str,
+    strategy: Strategy,
+    *,
+    article_token_budget: int | None = 250_000,
+    **settings: Any,
+) -> ExtractionRecord:
     backend = get_backend(f"openai-compatible/replay@{url}")
     try:
         return await extract_article(
             Article(id="b", text=text),
             backend,
-            strategy=strategy,  # type: ignore[arg-type]
-            settings=GenerateSettings(**settings),  # type: ignore[arg-type]
+            strategy=strategy,
+            settings=GenerateSettings(**settings),
+            pipeline=PipelineSettings(article_token_budget=article_token_budget),
         )
     finally:
         await backend.aclose()
@@ -40,9 +50,9 @@ async def _extract(url: str, text: str, strategy: str, **settings: object) -> Ex
 def test_article_budget_stops_further_requests_and_says_so(httpserver: HTTPServer) -> None:
     script = Script([ok({"events": []})])  # each reply reports 100 + 20 tokens
     record = asyncio.run(
-        _extract(serve(httpserver, script), SENTENCES, "sentence", article_token_budget=300)
+        _extract(serve(httpserver, script), SENTENCES, Strategy.SENTENCE, article_token_budget=300)
     )
-    assert len(plan(SENTENCES, "sentence")) == 8
+    assert len(plan(SENTENCES, Strategy.SENTENCE)) == 8
     assert len(script.requests) == 3 and record.meta.requests == 3  # 360 >= 300 after three
     assert record.meta.budget_exhausted and record.error is None
     assert record.meta.usage.prompt_tokens + record.meta.usage.completion_tokens == 360
@@ -55,7 +65,11 @@ def test_article_budget_cuts_reasks_short(httpserver: HTTPServer) -> None:
     script = Script([ok(WHOLE)])  # invents a number every time: re-asked until the budget ends
     record = asyncio.run(
         _extract(
-            serve(httpserver, script), ARTICLE, "whole", max_retries=9, article_token_budget=250
+            serve(httpserver, script),
+            ARTICLE,
+            Strategy.WHOLE,
+            max_retries=9,
+            article_token_budget=250,
         )
     )
     assert len(script.requests) == 3  # 120, 240 (< 250, re-ask), 360: stop, not 10 attempts
@@ -78,9 +92,12 @@ def test_budget_is_in_the_output_file_and_a_cut_record_is_not_cached(
                 [Article(id="long", text=SENTENCES), Article(id="short", text=ARTICLE)],
                 backend,
                 output=out,
-                prompt=load_prompt(),
-                strategy="sentence",
-                settings=GenerateSettings(article_token_budget=budget),
+                work=Work(
+                    load_prompt(),
+                    Strategy.SENTENCE,
+                    GenerateSettings(),
+                    PipelineSettings(article_token_budget=budget),
+                ),
                 cache=cache,
             )
         finally:
@@ -103,9 +120,9 @@ def test_a_one_megabyte_article_is_bounded_by_the_budget(
     sentence = "Clashes near Mosul killed 12 fighters on Monday, officials said. "
     text = sentence * (1_000_000 // len(sentence))
     script = Script([ok({"events": []})])
-    windows = len(plan(text, "window"))
+    windows = len(plan(text, Strategy.WINDOW))
     record = asyncio.run(
-        _extract(serve(httpserver, script), text, "window", article_token_budget=1_200)
+        _extract(serve(httpserver, script), text, Strategy.WINDOW, article_token_budget=1_200)
     )
     assert windows > 150 and len(script.requests) == 10  # not one request per window
     assert record.meta.budget_exhausted and record.error is None
@@ -158,7 +175,7 @@ def test_markup_and_other_languages_go_through_grounded(
     reliability: Tally,
 ) -> None:
     reliability.bad_input(name)
-    record = asyncio.run(_extract(serve(httpserver, Script([ok(reply)])), text, "whole"))
+    record = asyncio.run(_extract(serve(httpserver, Script([ok(reply)])), text, Strategy.WHOLE))
     assert record.error is None and record.extraction is not None
     _assert_grounded(record.extraction, text)
     assert [c.value for e in record.extraction.events for c in e.counts] == values

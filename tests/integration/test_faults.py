@@ -23,9 +23,10 @@ from typer.testing import CliRunner
 from extractor.backends import GenerateSettings, get_backend
 from extractor.cli import app
 from extractor.errors import BackendError
-from extractor.extract import ExtractionRecord
-from extractor.prompts import load_prompt
-from extractor.runner import RunStats, run_batch
+from extractor.pipeline import Strategy
+from extractor.pipeline.prompts import load_prompt
+from extractor.records import ExtractionRecord
+from extractor.run import RunStats, Work, run_batch
 from extractor.schema import Article
 from tests.faults.server import CannedServer
 from tests.faults.tally import Tally
@@ -87,9 +88,9 @@ async def run_articles(url: str, output: Path, ids: list[str], concurrency: int 
             [Article(id=i, text=ARTICLE) for i in ids],
             backend,
             output=output,
-            prompt=load_prompt(),
-            strategy="whole",
-            settings=GenerateSettings(max_retries=0, timeout_s=0.5),
+            work=Work(
+                load_prompt(), Strategy.WHOLE, GenerateSettings(max_retries=0, timeout_s=0.5)
+            ),
             concurrency=concurrency,
         )
     finally:

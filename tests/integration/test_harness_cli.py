@@ -13,9 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from extractor.cli import app
-from extractor.extract import ExtractionRecord, schema_sha256
-from extractor.harness import text_sha256
-from extractor.prompts import load_prompt
+from extractor.pipeline import schema_sha256
+from extractor.pipeline.prompts import load_prompt
+from extractor.records import ExtractionRecord
+from extractor.text import sha256 as text_sha256
 from tests.unit.test_report_html import fixture_gold, perturbed_records, second_pass_records
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,6 +117,22 @@ def test_compare_writes_paired_table_html_and_png(tmp_path: Path) -> None:
     assert (tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["compare", "run-a", "run-b", "--key", "L1/all/nonsense"],
+        ["score", "p.jsonl", "--format", "yaml"],
+        ["extract", "a.txt", "--strategy", "paragraph"],
+        ["extract", "a.txt", "--constrain", "everything"],
+        ["extract", "a.txt", "--engine", "spark"],
+    ],
+)
+def test_a_bad_choice_is_a_usage_error_not_a_traceback(args: list[str]) -> None:
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 2 and "Invalid value" in res.output
+    assert not isinstance(res.exception, ValueError)  # typer refused it before any work
+
+
 def test_score_json_has_intervals(tmp_path: Path) -> None:
     run = write_run(tmp_path / "runs", "t", "second", second_pass_records())
     res = CliRunner().invoke(
@@ -131,7 +148,7 @@ def test_bad_predictions_line_is_named(tmp_path: Path) -> None:
     path = tmp_path / "p.jsonl"
     path.write_text('{"id": "x"}\n', encoding="utf-8")
     res = CliRunner().invoke(app, ["score", str(path)])
-    assert res.exit_code == 2 and "p.jsonl:1: invalid record" in res.output
+    assert res.exit_code == 2 and "p.jsonl:1: not an extraction record" in res.output
 
 
 def test_interrupted_eval_leaves_a_run_record_and_resumes(tmp_path: Path) -> None:
@@ -156,8 +173,8 @@ def test_interrupted_eval_leaves_a_run_record_and_resumes(tmp_path: Path) -> Non
         with pytest.raises(BackendError):
             run_entry(entry, suite, tmp_path / "runs", limit=2)
         run = load_run(tmp_path / "runs" / "s__r")
-        assert run.info["complete"] is False and run.info["articles"] == []
+        assert run.info.complete is False and run.info.articles == []
         script.replies = [ok({"events": []})]  # the server recovers: the same eval resumes
         run_entry(entry, suite, tmp_path / "runs", limit=2)
         run = load_run(tmp_path / "runs" / "s__r")
-        assert run.info["complete"] is True and len(run.records) == 2
+        assert run.info.complete is True and len(run.records) == 2

@@ -15,8 +15,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from extractor.backends import get_backend
-from extractor.extract import ExtractionRecord, extract_article
-from extractor.planted import find_planted
+from extractor.pipeline import Strategy, extract_article
+from extractor.pipeline.planted import find_planted
+from extractor.records import ExtractionRecord
 from extractor.schema import Article
 from tests.faults.injection import INJECTIONS, Injection, connections, events_json
 from tests.faults.replay import Script, ok
@@ -38,7 +39,7 @@ def test_an_obeying_reply_adds_nothing_and_nothing_planted_reaches_the_model(
     async def go() -> ExtractionRecord:
         try:
             return await extract_article(
-                Article(id="inj", text=case.text), backend, strategy="whole"
+                Article(id="inj", text=case.text), backend, strategy=Strategy.WHOLE
             )
         finally:
             await backend.aclose()

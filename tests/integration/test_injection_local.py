@@ -17,7 +17,8 @@ import pytest
 from extractor.backends import get_backend
 from extractor.backends.local import LlamaServer
 from extractor.backends.models import get_model
-from extractor.extract import ExtractionRecord, extract_article
+from extractor.pipeline import Strategy, extract_article
+from extractor.records import ExtractionRecord
 from extractor.schema import Article
 from tests.faults.injection import INJECTIONS, connections, events_json
 from tests.faults.tally import Tally
@@ -45,7 +46,7 @@ def test_qwen_output_is_not_steered_by_planted_instructions(
         try:
             return [
                 await extract_article(
-                    Article(id=f"inj{i}", text=case.text), backend, strategy="sentence"
+                    Article(id=f"inj{i}", text=case.text), backend, strategy=Strategy.SENTENCE
                 )
                 for i, case in enumerate(INJECTIONS)
             ]

@@ -20,8 +20,8 @@ from extractor import extract
 from extractor.backends import get_backend
 from extractor.backends.local import LlamaServer, find_running, write_state
 from extractor.backends.models import get_model
-from extractor.extract import extract_article
-from extractor.numbers import supports_value
+from extractor.pipeline import Strategy, extract_article
+from extractor.pipeline.numbers import supports_value
 from extractor.schema import Article, ArticleExtraction
 
 pytestmark = pytest.mark.local_llm
@@ -49,7 +49,7 @@ def test_smollm2_plumbing_start_extract_validate_stop(seed_text: str) -> None:
         async def go() -> None:
             try:
                 record = await extract_article(
-                    Article(id="seed-s3", text=text), backend, strategy="whole"
+                    Article(id="seed-s3", text=text), backend, strategy=Strategy.WHOLE
                 )
             finally:
                 await backend.aclose()
@@ -119,7 +119,8 @@ def test_constrain_article_on_the_real_server_keeps_values_to_the_articles_own(
     """llama.cpp compiles the per-article schema into a grammar: even a 135M model can only
     write the sentence's own numbers and names (issue 9), and the strict model still validates."""
     from extractor.backends import GenerateSettings
-    from extractor.constrain import candidates
+    from extractor.pipeline import Constrain, PipelineSettings
+    from extractor.pipeline.candidates import candidates
 
     spec = get_model("smollm2-135m")
     server = LlamaServer.start(spec)
@@ -134,8 +135,9 @@ def test_constrain_article_on_the_real_server_keeps_values_to_the_articles_own(
                 record = await extract_article(
                     Article(id="seed-s3", text=text),
                     backend,
-                    strategy="sentence",
-                    settings=GenerateSettings(constrain="article"),
+                    strategy=Strategy.SENTENCE,
+                    settings=GenerateSettings(),
+                    pipeline=PipelineSettings(constrain=Constrain.ARTICLE),
                 )
             finally:
                 await backend.aclose()

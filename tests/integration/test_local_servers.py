@@ -22,7 +22,7 @@ from extractor.backends.local import (
     native_server_binary,
 )
 from extractor.backends.models import get_model
-from extractor.extract import extract_article
+from extractor.pipeline import Strategy, extract_article
 from extractor.schema import Article
 
 pytestmark = pytest.mark.local_llm
@@ -47,7 +47,7 @@ def test_each_server_starts_probes_extracts_and_stops(
         async def go() -> None:
             try:
                 record = await extract_article(
-                    Article(id="seed-s3", text=text), backend, strategy="whole"
+                    Article(id="seed-s3", text=text), backend, strategy=Strategy.WHOLE
                 )
             finally:
                 await backend.aclose()

@@ -16,9 +16,10 @@ from typer.testing import CliRunner
 from extractor.backends import GenerateSettings, get_backend
 from extractor.cli import app
 from extractor.errors import BackendError
-from extractor.extract import ExtractionRecord, extract_article
-from extractor.prompts import load_prompt
-from extractor.runner import ResponseCache, run_batch
+from extractor.pipeline import Constrain, PipelineSettings, Strategy, extract_article
+from extractor.pipeline.prompts import load_prompt
+from extractor.records import ExtractionRecord, RecordMeta
+from extractor.run import ResponseCache, Work, run_batch
 from extractor.schema import Article
 from tests.faults.replay import Script, ok, slow, status
 
@@ -97,14 +98,20 @@ def run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
-async def _extract(url: str, strategy: str = "sentence", **settings: Any) -> ExtractionRecord:
+async def _extract(
+    url: str,
+    strategy: Strategy = Strategy.SENTENCE,
+    constrain: Constrain = Constrain.NONE,
+    **settings: Any,
+) -> ExtractionRecord:
     backend = get_backend(f"openai-compatible/replay@{url}")
     try:
         return await extract_article(
             Article(id="a1", text=ARTICLE),
             backend,
-            strategy=strategy,  # type: ignore[arg-type]
+            strategy=strategy,
             settings=GenerateSettings(**settings),
+            pipeline=PipelineSettings(constrain=constrain),
         )
     finally:
         await backend.aclose()
@@ -142,7 +149,7 @@ def test_grounding_failure_is_reasked_with_a_precise_message(httpserver: HTTPSer
             ok({"events": [{**WHOLE["events"][0], "counts": WHOLE["events"][0]["counts"][:1]}]}),
         ]
     )
-    record = run(_extract(serve(httpserver, script2), strategy="whole"))
+    record = run(_extract(serve(httpserver, script2), strategy=Strategy.WHOLE))
     assert record.meta.attempts == 2
     reask = json.dumps(script2.requests[1]["messages"])
     assert "value 100000 is not stated in its evidence" in reask
@@ -152,7 +159,7 @@ def test_grounding_failure_is_reasked_with_a_precise_message(httpserver: HTTPSer
 
 def test_when_retries_run_out_bad_items_are_dropped_and_listed(httpserver: HTTPServer) -> None:
     script = Script([ok(WHOLE)])  # keeps inventing
-    record = run(_extract(serve(httpserver, script), strategy="whole", max_retries=1))
+    record = run(_extract(serve(httpserver, script), strategy=Strategy.WHOLE, max_retries=1))
     assert record.error is None and record.extraction is not None
     assert record.meta.attempts == 2
     assert [c.value for c in record.extraction.events[0].counts] == [10]
@@ -168,7 +175,7 @@ def test_when_retries_run_out_bad_items_are_dropped_and_listed(httpserver: HTTPS
     ],
 )  # not JSON
 def test_unusable_replies_become_a_recorded_error(httpserver: HTTPServer, bad: str) -> None:
-    record = run(_extract(serve(httpserver, Script([ok(bad)])), strategy="whole"))
+    record = run(_extract(serve(httpserver, Script([ok(bad)])), strategy=Strategy.WHOLE))
     assert record.extraction is None
     assert record.error and record.raw == bad
     assert record.meta.attempts == 2 and record.meta.usage.completion_tokens == 40
@@ -176,14 +183,14 @@ def test_unusable_replies_become_a_recorded_error(httpserver: HTTPServer, bad: s
 
 def test_429_with_retry_after_is_honoured(httpserver: HTTPServer) -> None:
     script = Script([status(429, retry_after="1"), ok(WHOLE)])
-    record = run(_extract(serve(httpserver, script), strategy="whole"))
+    record = run(_extract(serve(httpserver, script), strategy=Strategy.WHOLE))
     assert record.extraction is not None and len(script.requests) >= 2
 
 
 @pytest.mark.parametrize("fault", [status(500), status(503), status(429)])
 def test_persistent_server_errors_raise_backend_error(httpserver: HTTPServer, fault: Any) -> None:
     with pytest.raises(BackendError, match=r"HTTP (500|503|429)"):
-        run(_extract(serve(httpserver, Script([fault])), strategy="whole"))
+        run(_extract(serve(httpserver, Script([fault])), strategy=Strategy.WHOLE))
 
 
 def test_timeout_is_recorded_for_the_article_and_the_run_goes_on(httpserver: HTTPServer) -> None:
@@ -202,7 +209,17 @@ def test_timeout_is_recorded_for_the_article_and_the_run_goes_on(httpserver: HTT
 
 def test_unreachable_server_names_the_url() -> None:
     with pytest.raises(BackendError, match=r"cannot reach http://127\.0\.0\.1:9/v1"):
-        run(_extract("http://127.0.0.1:9/v1", strategy="whole"))
+        run(_extract("http://127.0.0.1:9/v1", strategy=Strategy.WHOLE))
+
+
+_META = RecordMeta(
+    backend="b",
+    model="m",
+    prompt_id="events.v1",
+    prompt_sha256="p",
+    schema_sha256="s",
+    strategy="w",
+)
 
 
 def _articles(n: int) -> list[Article]:
@@ -215,7 +232,9 @@ def test_runner_resumes_without_duplicates_and_cache_skips_work(
     script = Script([ok(WHOLE)])
     url = serve(httpserver, script)
     out = tmp_path / "out.jsonl"
-    out.write_text('{"id": "a0", "extraction": null}\n{"id": "a1", "extr', encoding="utf-8")
+    done = ExtractionRecord(id="a0", extraction=None, meta=_META, error="earlier")
+    # a0 was written by an earlier run; a1 was being written when that run was killed
+    out.write_text(done.model_dump_json() + '\n{"id": "a1", "extr', encoding="utf-8")
     cache = ResponseCache(tmp_path / "cache.sqlite")
 
     async def go(path: Path) -> Any:
@@ -225,9 +244,7 @@ def test_runner_resumes_without_duplicates_and_cache_skips_work(
                 _articles(5),
                 backend,
                 output=path,
-                prompt=load_prompt(),
-                strategy="whole",
-                settings=GenerateSettings(max_retries=0),
+                work=Work(load_prompt(), Strategy.WHOLE, GenerateSettings(max_retries=0)),
                 concurrency=3,
                 cache=cache,
             )
@@ -296,7 +313,7 @@ def test_cli_extract_and_exit_codes(
 
 def test_constrain_article_sends_the_articles_own_values_as_enums(httpserver: HTTPServer) -> None:
     script = Script([ok({"events": []})], by_focus={"captured": ok(CAPTURE), "clashes": ok(CLASH)})
-    record = run(_extract(serve(httpserver, script), constrain="article"))
+    record = run(_extract(serve(httpserver, script), constrain=Constrain.ARTICLE))
     assert record.extraction is not None and len(record.extraction.events) == 2
     schemas = [r["response_format"]["schema"] for r in script.requests]
     clash = next(s for s in schemas if "18" in json.dumps(s))
@@ -327,8 +344,9 @@ def test_constrain_article_without_schema_support_puts_the_candidates_in_the_pro
             return await extract_article(
                 Article(id="a1", text=ARTICLE),
                 backend,
-                strategy="sentence",
-                settings=GenerateSettings(constrain="article"),
+                strategy=Strategy.SENTENCE,
+                settings=GenerateSettings(),
+                pipeline=PipelineSettings(constrain=Constrain.ARTICLE),
             )
         finally:
             await backend.aclose()

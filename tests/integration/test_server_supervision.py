@@ -18,10 +18,11 @@ from typer.testing import CliRunner
 
 from extractor.backends import local, models
 from extractor.backends.local import LlamaServer
-from extractor.backends.models import LocalFile, ModelSpec
+from extractor.backends.models import ModelSpec
 from extractor.cli import app
 from extractor.errors import BackendError
 from tests.faults.dying_server import FAULT_LINE
+from tests.unit.test_models_and_prompts import LocalFile
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from extractor.prompts import load_prompt
+from extractor.pipeline.prompts import load_prompt
 from tests.conftest import ROOT
 from tests.scale.canned_server import ARTICLE
 from tests.scale.conftest import start_canned
@@ -86,7 +86,7 @@ def test_installed_wheel_extracts_the_seed_against_a_loopback_server(
         [
             str(py),
             "-c",
-            "import extractor.prompts as p; print(p.__file__); print(p.prompt_files())",
+            "import extractor.pipeline.prompts as p; print(p.__file__); print(p.prompt_files())",
         ],
         cwd=tmp_path,
         check=True,

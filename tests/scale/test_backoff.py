@@ -10,7 +10,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from extractor.backends import GenerateSettings, get_backend
-from extractor.extract import extract_article
+from extractor.pipeline import Strategy, extract_article
 from extractor.schema import Article
 from tests.faults.replay import ok, status
 from tests.scale.canned_server import ARTICLE, REPLY
@@ -35,7 +35,7 @@ def test_retry_waits_as_long_as_retry_after_says(
             record = await extract_article(
                 Article(id="a", text=ARTICLE),
                 backend,
-                strategy="whole",
+                strategy=Strategy.WHOLE,
                 settings=GenerateSettings(),
             )
         finally:

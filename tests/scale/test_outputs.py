@@ -12,11 +12,11 @@ from typer.testing import CliRunner
 
 from extractor.cli import app
 from extractor.errors import InputError
-from extractor.extract import ExtractionRecord, RecordMeta, UsageRecord
-from extractor.outputs import (
+from extractor.pipeline import Strategy
+from extractor.records import ExtractionRecord, RecordMeta, UsageRecord, read_records
+from extractor.run.outputs import (
     LAYOUT_VERSION,
     log_path_for,
-    read_log,
     records_table,
     table_records,
     write_dataset,
@@ -31,7 +31,7 @@ META = RecordMeta(
     prompt_id="events.v1",
     prompt_sha256="p",
     schema_sha256="s",
-    strategy="whole",
+    strategy=Strategy.WHOLE,
     usage=UsageRecord(prompt_tokens=900, completion_tokens=120),
     latency_s=0.25,
     attempts=1,
@@ -69,17 +69,17 @@ def test_outputs_are_replaced_atomically(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ds", "x.parquet"]  # no temporaries
 
 
-def test_read_log_skips_a_torn_tail_keeps_the_last_of_an_id_and_names_bad_lines(
+def test_read_records_skips_a_torn_tail_keeps_the_last_of_an_id_and_names_bad_lines(
     tmp_path: Path,
 ) -> None:
     log = tmp_path / "x.jsonl"
     lines = [GOOD.model_dump_json(), FAILED.model_dump_json()]
     retried = GOOD.model_copy(update={"id": "c"})
     log.write_text("\n".join([*lines, retried.model_dump_json()]) + '\n{"id": "d", "ext', "utf-8")
-    assert read_log(log) == [GOOD, retried]
+    assert read_records(log) == [GOOD, retried]
     log.write_text('{"id": "a"}\n' + GOOD.model_dump_json() + "\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"x\.jsonl:1: not an extraction record"):
-        read_log(log)
+        read_records(log)
     assert log_path_for(Path("out.parquet")) == Path("out.jsonl")
     assert log_path_for(Path("out.jsonl")) == Path("out.jsonl")
 
@@ -94,7 +94,7 @@ def test_cli_writes_parquet_and_dataset_from_its_log(canned_url: str, tmp_path: 
     ]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
-    log = read_log(tmp_path / "out.jsonl")  # the resumable log beside the Parquet file
+    log = read_records(tmp_path / "out.jsonl")  # the resumable log beside the Parquet file
     assert sorted(r.id for r in log) == [article(i)["id"] for i in range(12)]
     table = pq.read_table(out)
     assert sorted(table_records(table), key=lambda r: r.id) == sorted(log, key=lambda r: r.id)
@@ -104,4 +104,4 @@ def test_cli_writes_parquet_and_dataset_from_its_log(canned_url: str, tmp_path: 
     # a rerun resumes from the log: nothing new is extracted, the outputs are rewritten whole
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
-    assert len(read_log(tmp_path / "out.jsonl")) == 12 and pq.read_table(out).num_rows == 12
+    assert len(read_records(tmp_path / "out.jsonl")) == 12 and pq.read_table(out).num_rows == 12

@@ -16,12 +16,12 @@ import ray
 from pytest_httpserver import HTTPServer
 
 from extractor.backends import GenerateSettings, get_backend
-from extractor.engines.ray import run_ray
 from extractor.errors import BackendError, ConfigError
-from extractor.extract import ExtractionRecord
-from extractor.outputs import read_log
-from extractor.prompts import load_prompt
-from extractor.runner import ResponseCache, run_batch
+from extractor.pipeline import Strategy
+from extractor.pipeline.prompts import load_prompt
+from extractor.records import ExtractionRecord, read_records
+from extractor.run import ResponseCache, Work, run_batch
+from extractor.run.engines.ray import RayOptions, run_ray
 from extractor.schema import Article
 from tests.faults.replay import Script, ok
 from tests.integration.test_replay import CAPTURE, CLASH
@@ -74,9 +74,7 @@ def local_run(backend_id: str, articles: list[Article], out: Path, **kw: Any) ->
                 articles,
                 backend,
                 output=out,
-                prompt=load_prompt(),
-                strategy="sentence",
-                settings=GenerateSettings(max_retries=0),
+                work=Work(load_prompt(), Strategy.SENTENCE, GenerateSettings(max_retries=0)),
                 **kw,
             )
         finally:
@@ -85,15 +83,15 @@ def local_run(backend_id: str, articles: list[Article], out: Path, **kw: Any) ->
     asyncio.run(go())
 
 
-def ray_run(backend_id: str, articles: list[Article], out: Path, **kw: Any) -> Any:
+def ray_run(
+    backend_id: str, articles: list[Article], out: Path, *, concurrency: int = 8, **kw: Any
+) -> Any:
     return run_ray(
         articles,
         backend_id,
         output=out,
-        prompt=load_prompt(),
-        strategy="sentence",
-        settings=GenerateSettings(max_retries=0),
-        actors=kw.pop("actors", 2),
+        work=Work(load_prompt(), Strategy.SENTENCE, GenerateSettings(max_retries=0)),
+        options=RayOptions(concurrency=concurrency, actors=2),
         **kw,
     )
 
@@ -112,7 +110,7 @@ def test_ray_matches_the_local_runner_resumes_and_fills_the_cache(
     articles = corpus(15)
     local_run(backend_id, articles, tmp_path / "local.jsonl", concurrency=4)
     local_lines = (tmp_path / "local.jsonl").read_text(encoding="utf-8").splitlines()
-    local = {r.id: comparable(r) for r in read_log(tmp_path / "local.jsonl")}
+    local = {r.id: comparable(r) for r in read_records(tmp_path / "local.jsonl")}
     # shapes of record: 0, 1 or 2 events, or a failure, so the comparison is not vacuous
     shapes = {len(r["extraction"]["events"]) if r["extraction"] else None for r in local.values()}
     assert shapes == {0, 1, 2, None}
@@ -129,7 +127,7 @@ def test_ray_matches_the_local_runner_resumes_and_fills_the_cache(
         assert stats.failed == sum(
             r["error"] is not None for i, r in local.items() if i not in done_before
         )
-        by_ray = {r.id: comparable(r) for r in read_log(out)}
+        by_ray = {r.id: comparable(r) for r in read_records(out)}
         ids = [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()]
         assert sorted(ids) == sorted(a.id for a in articles)  # no duplicate, none lost
         assert by_ray == local  # the same records as the local runner's
@@ -141,7 +139,7 @@ def test_ray_matches_the_local_runner_resumes_and_fills_the_cache(
         # the driver filled the cache: identical work now makes a request only for failures
         calls = len(s.requests)
         local_run(backend_id, articles, tmp_path / "again.jsonl", cache=cache)
-        again = read_log(tmp_path / "again.jsonl")
+        again = read_records(tmp_path / "again.jsonl")
         ok_from_ray = [i for i, r in by_ray.items() if r["error"] is None and i not in done_before]
         assert sorted(r.id for r in again if r.meta.cached) == sorted(ok_from_ray)
     finally:
@@ -153,4 +151,4 @@ def test_unreachable_backend_stops_the_run_with_backend_error(tmp_path: Path) ->
         ray_run("local/qwen2.5-coder-1.5b", corpus(1), tmp_path / "o.jsonl")
     with pytest.raises(BackendError, match="cannot reach"):
         ray_run("openai-compatible/none@http://127.0.0.1:9/v1", corpus(3), tmp_path / "o.jsonl")
-    assert read_log(tmp_path / "o.jsonl") == []  # nothing half-done is written
+    assert read_records(tmp_path / "o.jsonl") == []  # nothing half-done is written

@@ -7,7 +7,7 @@ import asyncio
 from pytest_httpserver import HTTPServer
 
 from extractor.backends import GenerateSettings, get_backend
-from extractor.extract import extract_article
+from extractor.pipeline import Strategy, extract_article
 from extractor.schema import Article
 from tests.faults.replay import Script, ok
 from tests.scale.canned_server import ARTICLE, REPLY
@@ -24,7 +24,10 @@ def test_template_syntax_in_an_article_is_sent_verbatim(httpserver: HTTPServer) 
         backend = get_backend(f"openai-compatible/r@{httpserver.url_for('/v1')}")
         try:
             record = await extract_article(
-                Article(id="a", text=text), backend, strategy="whole", settings=GenerateSettings()
+                Article(id="a", text=text),
+                backend,
+                strategy=Strategy.WHOLE,
+                settings=GenerateSettings(),
             )
         finally:
             await backend.aclose()

@@ -22,23 +22,22 @@ from pydantic import BaseModel, Field
 from pytest_httpserver import HTTPServer
 
 from extractor.backends import GenerateSettings
-from extractor.batch import (
+from extractor.backends.openai_batch import (
     BATCH_ENDPOINT,
     ManifestMismatchError,
-    collect,
     download,
     manifest_path,
-    prepare,
     read_manifest,
-    request_schema,
     status,
     strict_schema,
     submit,
 )
 from extractor.errors import BackendError, ConfigError, InputError
-from extractor.extract import ExtractionRecord, schema_sha256
-from extractor.inputs import read_articles
-from extractor.prompts import load_prompt
+from extractor.pipeline import Strategy, schema_sha256
+from extractor.pipeline.prompts import load_prompt
+from extractor.records import ExtractionRecord
+from extractor.run.batch import collect, prepare, request_schema
+from extractor.run.inputs import read_articles
 from extractor.schema import Article
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "batch"
@@ -249,7 +248,9 @@ def test_prepare_writes_whole_strategy_requests(
         assert line["method"] == "POST" and line["url"] == BATCH_ENDPOINT
         body = line["body"]
         published = article.published.isoformat() if article.published else None
-        assert body["messages"] == prompt.messages(article.text, task="whole", published=published)
+        assert body["messages"] == prompt.messages(
+            article.text, task=Strategy.WHOLE, published=published
+        )
         assert body["model"] == "gpt-4.1-mini"
         assert body["response_format"] == {
             "type": "json_schema",
@@ -541,7 +542,10 @@ def test_collect_output_then_error_file_fills_the_gaps(
 
 
 def test_importing_the_module_touches_no_sdk() -> None:
-    code = "import sys, extractor.batch; print('openai' in sys.modules)"
+    code = (
+        "import sys, extractor.backends.openai_batch, extractor.run.batch;"
+        " print('openai' in sys.modules)"
+    )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )

@@ -10,11 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from extractor.compact import CompactExtraction
-from extractor.constrain import MAX_ENUM, Candidates, candidates, constrained_schema
-from extractor.grounding import split_sentences
-from extractor.numbers import supports_value
+from extractor.pipeline.candidates import Candidates, candidates
+from extractor.pipeline.constrain import MAX_ENUM, constrained_schema
+from extractor.pipeline.numbers import supports_value
+from extractor.pipeline.replies import CompactExtraction
 from extractor.schema import ArticleExtraction
+from extractor.text import split_sentences
 
 CASUALTIES = (
     "It said the clashes overnight killed 10 regime loyalists and 18 opposition fighters, "

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from extractor.dates import resolve
+from extractor.pipeline.dates import resolve
 from extractor.schema import EventDate
 
 PUB = dt.date(2019, 8, 7)  # a Wednesday

@@ -5,7 +5,7 @@ import pytest
 
 from extractor.errors import GoldDataError, InputError
 from extractor.gold import load_gold
-from extractor.inputs import read_articles
+from extractor.run.inputs import read_articles
 from tests.faults.tally import Tally
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,3 +135,24 @@ def test_bad_input_names_file_and_line(
     path.write_bytes(content)
     with pytest.raises(InputError, match=message.replace(".", r"\.")):
         list(read_articles(str(path)))
+
+
+def test_a_split_gold_set_validates_every_part_and_refuses_a_leak(tmp_path: Path) -> None:
+    from extractor.gold import gold_parts, load_gold_parts
+
+    root = Path(__file__).resolve().parents[2] / "gold" / "v2"
+    assert [p.name for p in gold_parts(root)] == ["dev", "test"]
+    sets = load_gold_parts(root)
+    assert sum(len(gs.articles) for gs in sets) == 111
+    # the same article in both parts is a leak between dev and test
+    for part in ("dev", "test"):
+        (tmp_path / part).mkdir()
+    line = (root / "dev" / "articles.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    doc = (root / "dev" / "events.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    for part in ("dev", "test"):
+        (tmp_path / part / "articles.jsonl").write_text(line + "\n", encoding="utf-8")
+        (tmp_path / part / "events.jsonl").write_text(doc + "\n", encoding="utf-8")
+    with pytest.raises(GoldDataError, match="also in"):
+        load_gold_parts(tmp_path)
+    with pytest.raises(GoldDataError, match=r"no articles\.jsonl"):
+        gold_parts(tmp_path / "dev" / "missing")

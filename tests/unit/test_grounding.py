@@ -1,5 +1,5 @@
 from extractor.codebook import ActorRole, ActorType, CountKind, PlaceKind, Qualifier, SubEventType
-from extractor.grounding import fold, ground, locate, split_sentences
+from extractor.pipeline.grounding import ground, locate
 from extractor.schema import Actor, ArticleExtraction, Count, Event, Place
 
 ARTICLE = (
@@ -38,14 +38,6 @@ def test_locate_exact_normalised_fuzzy_and_missing() -> None:
     assert "clashes" in ARTICLE[fuzzy.start : fuzzy.end]
     assert locate("rebels shot down a helicopter over Idlib", ARTICLE) is None
     assert locate("   ", ARTICLE) is None
-
-
-def test_fold_keeps_offsets_for_non_ascii() -> None:
-    text = "Al-Arba\u2019een  village"
-    folded = fold(text)
-    assert folded.text == "al-arba'een village"
-    assert len(folded.index) == len(folded.text)
-    assert text[folded.index[-1]] == "e"
 
 
 def test_ground_keeps_supported_items_and_fills_spans() -> None:
@@ -95,13 +87,3 @@ def test_ground_drops_names_not_in_the_article_and_unfound_evidence() -> None:
     assert len(out.events) == 1
     assert out.events[0].places == [] and len(out.events[0].actors) == 1
     assert {d.path for d in out.diagnostics} == {"events[0].places[0]", "events[1]"}
-
-
-def test_split_sentences_keeps_abbreviations(seed_text: str) -> None:
-    spans = split_sentences(seed_text)
-    assert len(spans) == 18
-    text = "On Jan. 8, Coalition forces struck. Gen. Votel said so."
-    assert [text[a:b] for a, b in split_sentences(text)] == [
-        "On Jan. 8, Coalition forces struck.",
-        "Gen. Votel said so.",
-    ]

@@ -1,12 +1,29 @@
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from extractor.backends import parse_backend_id
-from extractor.backends.models import LocalFile, ModelSpec, is_pulled, model_path, pull
+from extractor.backends import models, parse_backend_id
+from extractor.backends.models import ModelSpec, is_pulled, model_path, pull
 from extractor.errors import ModelPullError
-from extractor.prompts import load_prompt
+from extractor.pipeline import Strategy
+from extractor.pipeline.prompts import load_prompt
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    """A model source for tests: a file already on disk, copied into the cache and verified."""
+
+    path: Path
+
+    def describe(self) -> str:
+        return f"local file {self.path}"
+
+    def fetch(self, workdir: Path, sink: models._HashingWriter) -> None:
+        with self.path.open("rb") as f:
+            while block := f.read(1 << 20):
+                sink.write(block)
 
 
 def _spec(src: Path, data: bytes, sha: str | None = None) -> ModelSpec:
@@ -58,8 +75,8 @@ def test_backend_ids() -> None:
 
 def test_prompt_prefix_is_shared_across_sentences(seed_text: str) -> None:
     prompt = load_prompt("events.v1")
-    a = prompt.messages(seed_text, task="sentence", focus="first sentence")
-    b = prompt.messages(seed_text, task="sentence", focus="second one")
+    a = prompt.messages(seed_text, task=Strategy.SENTENCE, focus="first sentence")
+    b = prompt.messages(seed_text, task=Strategy.SENTENCE, focus="second one")
     assert a[0] == b[0]  # system text identical
     # the user messages differ only from the focus on: everything before it (the whole article)
     # is a prefix the server's prompt cache can reuse

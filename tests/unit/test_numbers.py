@@ -1,7 +1,7 @@
 import pytest
 
 from extractor.codebook import Qualifier
-from extractor.numbers import read_numbers, supports_value, words_to_int
+from extractor.pipeline.numbers import read_numbers, supports_value, words_to_int
 
 E, A, L, M, R = (
     Qualifier.EXACT,

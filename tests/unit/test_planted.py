@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from extractor.gold import load_gold
-from extractor.planted import find_planted, mask_planted
+from extractor.pipeline.planted import find_planted, mask_planted
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT = "Shelling killed 4 civilians in Kafr Nabl on Monday."

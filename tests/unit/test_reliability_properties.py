@@ -7,12 +7,13 @@ from hypothesis import strategies as st
 
 from extractor.backends import GenerateSettings
 from extractor.errors import InputError
-from extractor.grounding import ground, locate
-from extractor.numbers import read_numbers
-from extractor.prompts import load_prompt
-from extractor.runner import run_batch
+from extractor.pipeline import Strategy
+from extractor.pipeline.grounding import ground, locate
+from extractor.pipeline.numbers import read_numbers
+from extractor.pipeline.prompts import load_prompt
+from extractor.pipeline.strategies import WINDOW_CHARS, plan
+from extractor.run import Work, run_batch
 from extractor.schema import Article, ArticleExtraction
-from extractor.strategies import WINDOW_CHARS, plan
 from tests.faults.tally import Tally
 
 WORDS = st.sampled_from(
@@ -71,7 +72,7 @@ def test_a_one_megabyte_article_is_planned_in_bounded_windows(reliability: Tally
     reliability.bad_input("1 MB article (window plan)")
     sentence = "Clashes near Mosul killed 12 fighters on Monday, officials said. "
     text = sentence * (1_000_000 // len(sentence))
-    windows = plan(text, "window")
+    windows = plan(text, Strategy.WINDOW)
     assert len(windows) > 100
     assert all(len(w.text or "") <= WINDOW_CHARS for w in windows)
     assert windows[0].start == 0 and windows[-1].end >= len(text.rstrip()) - 1
@@ -103,9 +104,7 @@ def test_duplicate_input_ids_are_refused_before_any_work(
                 articles,
                 NoBackend(),  # type: ignore[arg-type]
                 output=tmp_path / "o.jsonl",
-                prompt=load_prompt(),
-                strategy="whole",
-                settings=GenerateSettings(),
+                work=Work(load_prompt(), Strategy.WHOLE, GenerateSettings()),
             )
         )
     assert not (tmp_path / "o.jsonl").exists() or (tmp_path / "o.jsonl").read_text() == ""

@@ -8,10 +8,10 @@ from typing import cast
 import pytest
 from PIL import Image
 
-from extractor.extract import ExtractionRecord
-from extractor.harness import score_records
-from extractor.report_chart import CHART_KEYS, write_chart
-from extractor.scoring import CorpusScore
+from extractor.harness.run import score_records
+from extractor.records import ExtractionRecord
+from extractor.report.chart import CHART_KEYS, write_chart
+from extractor.scoring import CorpusScore, ScoreKey
 from tests.unit.test_report_html import fixture_gold, fixture_runs, second_pass, second_pass_records
 
 # The first two Okabe-Ito colours, one per run in legend order.
@@ -69,7 +69,11 @@ def test_chart_takes_other_keys_and_runs_without_ci(
     write_chart(
         {"failed": empty, "ok": scores["second-pass"]},
         out,
-        keys=("L2/all/headline", "L2-C/all/headline", "detection/events/headline"),
+        keys=(
+            ScoreKey.L2_ALL_HEADLINE,
+            ScoreKey.L2_C_ALL_HEADLINE,
+            ScoreKey.DETECTION_EVENTS_HEADLINE,
+        ),
     )
     with Image.open(out) as img:
         assert img.size[0] >= 1200

@@ -20,10 +20,11 @@ import pytest
 from PIL import Image
 
 from extractor.codebook import ActorRole, ActorType, Qualifier
-from extractor.extract import ExtractionRecord, RecordMeta, UsageRecord
 from extractor.gold import GoldArticle, GoldSet, load_gold
-from extractor.harness import score_records
-from extractor.report_html import RunView, render_html, write_html
+from extractor.harness.run import score_records
+from extractor.pipeline import Strategy
+from extractor.records import ExtractionRecord, RecordMeta, UsageRecord
+from extractor.report.html import RunView, render_html, write_html
 from extractor.schema import (
     Actor,
     Article,
@@ -58,7 +59,7 @@ def meta(backend: str, model: str, latency: float) -> RecordMeta:
         prompt_id="extract-v3",
         prompt_sha256="9f" * 32,
         schema_sha256="3c" * 32,
-        strategy="sentence",
+        strategy=Strategy.SENTENCE,
         usage=UsageRecord(prompt_tokens=2150, completion_tokens=610),
         latency_s=latency,
         attempts=1,

@@ -3,7 +3,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from extractor.compact import CompactExtraction, to_events
+from extractor.pipeline.replies import CompactExtraction, to_events
 from extractor.schema import ArticleExtraction, Count, Event
 
 

@@ -8,7 +8,8 @@ import pytest
 
 from extractor.schema import ArticleExtraction, Count, Entity, GoldDocument
 from extractor.scoring import BagScorer, Field, Level, Rule, Tier, score_document
-from extractor.scoring.matching import AliasTable, NameTarget, count_link, name, within_tolerance
+from extractor.scoring.counts import count_link, within_tolerance
+from extractor.scoring.names import AliasTable, NameTarget, name
 from tests.unit.test_scoring_seed import ENTITIES, GOLD_WITH_BACKGROUND, PRED, actor, count, event
 
 TIERS = (Tier.STRICT, Tier.VALUE, Tier.TOLERANT)

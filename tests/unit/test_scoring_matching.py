@@ -6,7 +6,9 @@ import pytest
 
 from extractor.schema import ArticleExtraction, Entity, GoldDocument
 from extractor.scoring import AliasTable, BagScorer, Field, Rule, Tier
-from extractor.scoring.matching import Link, NameTarget, assign, match_name, name
+from extractor.scoring.assign import assign
+from extractor.scoring.matching import Link
+from extractor.scoring.names import NameTarget, match_name, name
 from tests.unit.test_scoring_seed import actor, event, place
 
 SYR_GOV = Entity(

@@ -154,3 +154,14 @@ def test_garbage_collection_state_is_restored() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_scoring_never_touches_the_garbage_collector(monkeypatch: pytest.MonkeyPatch) -> None:
+    # No process-wide side effects: pausing collection is the caller's choice (a benchmark).
+    def refuse() -> None:
+        raise AssertionError("the scorer changed the process's garbage collection")
+
+    monkeypatch.setattr(gc, "disable", refuse)
+    monkeypatch.setattr(gc, "enable", refuse)
+    monkeypatch.setattr(gc, "freeze", refuse)
+    score_documents([out(NAMES)] * 3, [doc("a", NAMES)] * 3, ci_resamples=20)

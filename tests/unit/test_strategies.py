@@ -1,16 +1,17 @@
 from extractor.codebook import ActorRole, ActorType, PlaceKind, SubEventType
+from extractor.pipeline import Strategy
+from extractor.pipeline.strategies import WINDOW_CHARS, merge_events, plan, worth_asking
 from extractor.schema import Actor, Count, Event, Place
-from extractor.strategies import WINDOW_CHARS, merge_events, plan, worth_asking
 
 
 def test_plans(seed_text: str) -> None:
-    assert [f.task for f in plan(seed_text, "whole")] == ["whole"]
-    sentences = plan(seed_text, "sentence")
+    assert [f.task for f in plan(seed_text, Strategy.WHOLE)] == ["whole"]
+    sentences = plan(seed_text, Strategy.SENTENCE)
     assert 10 <= len(sentences) < 18  # caption-like sentences with no event words are skipped
     assert all(seed_text[f.start : f.end] == f.text for f in sentences)
-    assert [f.task for f in plan(seed_text, "window")] == ["whole"]  # short: one window
+    assert [f.task for f in plan(seed_text, Strategy.WINDOW)] == ["whole"]  # short: one window
     long = " ".join([seed_text] * 8)
-    windows = plan(long, "window")
+    windows = plan(long, Strategy.WINDOW)
     assert len(windows) > 1 and all(len(f.text or "") <= WINDOW_CHARS for f in windows)
     assert windows[0].end > windows[1].start  # consecutive windows overlap
     assert windows[-1].end == len(long.rstrip())
