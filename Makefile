@@ -40,7 +40,7 @@ $(VENV)/.installed: pyproject.toml $(WHEEL_STAMP)
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q --find-links $(BUILDS)/wheel --only-binary llama-cpp-python \
-		-e '.[local,dev,gold]'
+		-e '.[local,dev,gold,geo]'
 	touch $@
 
 # The portable llama-cpp-python wheel (about 7 minutes on 2 cores, once per build id).

@@ -27,15 +27,9 @@ import time
 from pathlib import Path
 
 from benchmarks.seed_facts import SEED_ID, tally
-from extractor.backends.local import (
-    LlamaServer,
-    NativeServer,
-    ServerCommand,
-    default_threads,
-    llama_client,
-    llama_cpp_python_command,
-)
+from extractor.backends.local import LlamaServer, default_threads, llama_client
 from extractor.backends.models import get_model
+from extractor.backends.servers import NativeServer, ServerCommand, llama_cpp_python_command
 from extractor.gold import load_gold
 from extractor.harness import score_records
 from extractor.pipeline import Constrain, PipelineSettings, Strategy, extract_article

@@ -20,18 +20,16 @@ import ctypes
 import json
 import logging
 import os
-import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from extractor.backends import (
     BackendSpec,
@@ -39,14 +37,22 @@ from extractor.backends import (
     FailedCompletion,
     GenerateSettings,
     T,
+    servers,
 )
 from extractor.backends.models import ModelSpec, extractor_home, get_model, pull
 from extractor.backends.openai_compat import OpenAICompatBackend
-from extractor.errors import BackendError, ConfigError
+from extractor.backends.servers import (
+    HOST,
+    NativeServer,
+    ServerCommand,
+    describe_exit,
+    log_tail,
+    server_kind,
+)
+from extractor.errors import BackendError
 
 logger = logging.getLogger(__name__)
 
-HOST = "127.0.0.1"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -70,165 +76,6 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
         # SIGKILL, not SIGTERM: uvicorn's graceful shutdown waits for the generation in flight,
         # which llama.cpp finishes even when its client is gone (seen: an orphan for minutes).
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def describe_exit(returncode: int) -> str:
-    """``exited with status 3`` or ``was killed by SIGSEGV (signal 11)`` (Popen's convention)."""
-    if returncode < 0:
-        try:
-            name = signal.Signals(-returncode).name
-        except ValueError:
-            name = f"signal {-returncode}"
-        hint = (
-            " (a llama.cpp build for another CPU dies this way: `extractor doctor` checks it)"
-            if -returncode in (signal.SIGILL, signal.SIGSEGV, signal.SIGBUS)
-            else ""
-        )
-        return f"was killed by {name} (signal {-returncode}){hint}"
-    return f"exited with status {returncode}"
-
-
-def log_tail(path: Path | None, lines: int = 12, max_chars: int = 2000) -> str:
-    """The last lines of a server log, for an error message ("" when there is none)."""
-    if path is None:
-        return ""
-    try:
-        data = path.read_bytes()[-64_000:]
-    except OSError:
-        return ""
-    text = data.decode("utf-8", errors="replace")
-    kept = [line.rstrip() for line in text.splitlines() if line.strip()][-lines:]
-    return "\n".join(kept)[-max_chars:]
-
-
-def llama_cpp_python_command(
-    model_file: Path, *, alias: str, port: int, n_ctx: int, threads: int
-) -> list[str]:
-    """The command line of llama-cpp-python's server for one model."""
-    return [
-        sys.executable,
-        "-m",
-        "llama_cpp.server",
-        "--model",
-        str(model_file),
-        "--model_alias",
-        alias,
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--n_ctx",
-        str(n_ctx),
-        "--n_threads",
-        str(threads),
-        "--n_batch",
-        "512",
-        "--verbose",
-        os.environ.get("EXTRACTOR_LLAMA_VERBOSE", "false"),
-    ]
-
-
-class ServerCommand(Protocol):
-    """Builds the argv that starts an OpenAI-compatible server for one model file."""
-
-    def __call__(
-        self, model_file: Path, *, alias: str, port: int, n_ctx: int, threads: int
-    ) -> list[str]:
-        """The argv; the server must listen on 127.0.0.1:``port`` and serve ``alias``."""
-        ...
-
-
-SERVER_ENV = "EXTRACTOR_LLAMA_SERVER"
-"""Which server ``local/`` starts: unset or ``python``, llama-cpp-python's server (the default);
-``native``, llama.cpp's own ``llama-server`` beside the interpreter (``make llama-server`` puts it
-there) or on PATH; or the path of a ``llama-server`` binary. The native server is not the default
-yet: on the seed article it has not shown a clean gain (README, "Embedded servers")."""
-
-DEFAULT_SLOTS = 4
-"""Parallel sequences of the native server: on a CPU, decoding is bound by memory bandwidth, so
-several sequences decode at little more than the cost of one."""
-
-
-@dataclass(frozen=True)
-class NativeServer:
-    """llama.cpp's own ``llama-server``: parallel slots, continuous batching, per-slot caches."""
-
-    binary: Path
-    slots: int = DEFAULT_SLOTS
-
-    def __call__(
-        self, model_file: Path, *, alias: str, port: int, n_ctx: int, threads: int
-    ) -> list[str]:
-        """The command line; every slot gets the model's full context window."""
-        return [
-            str(self.binary),
-            "--model",
-            str(model_file),
-            "--alias",
-            alias,
-            "--host",
-            HOST,
-            "--port",
-            str(port),
-            "--ctx-size",
-            str(n_ctx * self.slots),
-            "--parallel",
-            str(self.slots),
-            "--threads",
-            str(threads),
-            "--batch-size",
-            "512",
-            "--no-webui",
-        ]
-
-
-def native_server_binary() -> Path | None:
-    """The ``llama-server`` binary chosen by ``EXTRACTOR_LLAMA_SERVER``, or None for the default.
-
-    Raises:
-        ConfigError: ``native`` was asked for and no ``llama-server`` is installed.
-    """
-    chosen = os.environ.get(SERVER_ENV, "").strip()
-    if chosen in ("", "python"):
-        return None
-    if chosen != "native":
-        return Path(chosen)
-    beside = Path(sys.executable).parent / "llama-server"
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return beside
-    found = shutil.which("llama-server")
-    if found is None:
-        raise ConfigError(
-            f"{SERVER_ENV}=native but no llama-server is installed: `make llama-server` builds it"
-        )
-    return Path(found)
-
-
-def default_server_command() -> ServerCommand:
-    """The server the embedded backend starts (``EXTRACTOR_LLAMA_SERVER``).
-
-    Raises:
-        ConfigError: the chosen server is not installed.
-    """
-    binary = native_server_binary()
-    if binary is not None:
-        return NativeServer(binary)
-    try:
-        import llama_cpp.server  # noqa: F401 # pyright: ignore[reportUnusedImport]
-    except ImportError as exc:
-        raise ConfigError(
-            "the embedded backend needs llama-cpp-python's server: pip install 'extractor[local]' "
-            "(compiles llama.cpp, about 7 minutes), or llama.cpp's own with "
-            f"{SERVER_ENV}=native after `make llama-server`"
-        ) from exc
-    return llama_cpp_python_command
-
-
-def server_kind(command: ServerCommand) -> str:
-    """``llama-server (4 slots)`` or ``llama-cpp-python``, for records and ``extractor doctor``."""
-    if isinstance(command, NativeServer):
-        return f"llama.cpp llama-server ({command.slots} slots)"
-    return "llama-cpp-python server (1 request at a time)"
 
 
 def _answers(url: str, timeout: float = 2.0) -> bool:
@@ -279,7 +126,7 @@ class LlamaServer:
             n_ctx: context window (default: the model's).
             ready_timeout_s: how long the server may take to answer ``/models``.
             die_with_parent: have the kernel kill the server when this process dies.
-            command: builds the server's argv (default: ``default_server_command()``).
+            command: builds the server's argv (default: ``servers.default_server_command()``).
             probe_timeout_s: how long the one-token start-up completion may take.
 
         Raises:
@@ -287,7 +134,7 @@ class LlamaServer:
             BackendError: the server exited, did not answer in time, or could not generate one
                 token; the message names the exit status or signal and quotes its log.
         """
-        command = command or default_server_command()
+        command = command or servers.default_server_command()
         model_file = pull(spec)
         port = port or free_port()
         logs = extractor_home() / "logs"
@@ -518,7 +365,7 @@ class LocalBackend:
 
     def describe(self) -> dict[str, str]:
         """Facts for run records: the model file's sha256 and the server program say what ran."""
-        kind = self._server.kind if self._server else server_kind(default_server_command())
+        kind = self._server.kind if self._server else server_kind(servers.default_server_command())
         return {
             "backend": self.id,
             "server": kind,

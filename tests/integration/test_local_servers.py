@@ -14,14 +14,14 @@ import asyncio
 import pytest
 
 from extractor.backends import get_backend
-from extractor.backends.local import (
+from extractor.backends.local import LlamaServer
+from extractor.backends.models import get_model
+from extractor.backends.servers import (
     SERVER_ENV,
-    LlamaServer,
     NativeServer,
     default_server_command,
     native_server_binary,
 )
-from extractor.backends.models import get_model
 from extractor.pipeline import Strategy, extract_article
 from extractor.schema import Article
 

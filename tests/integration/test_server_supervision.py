@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from extractor.backends import local, models
+from extractor.backends import models, servers
 from extractor.backends.local import LlamaServer
 from extractor.backends.models import ModelSpec
 from extractor.cli import app
@@ -42,7 +42,7 @@ def _spec(tmp_path: Path) -> ModelSpec:
     )
 
 
-def _dying(die_on: int) -> local.ServerCommand:
+def _dying(die_on: int) -> servers.ServerCommand:
     def command(model_file: Path, *, alias: str, port: int, n_ctx: int, threads: int) -> list[str]:
         del model_file, alias, n_ctx, threads
         return [
@@ -95,7 +95,7 @@ def test_run_stops_with_exit_2_naming_the_signal_when_the_server_dies(
 ) -> None:
     # The probe (request 1) passes; the first article's request (2) kills the server.
     monkeypatch.setitem(models.MODELS, "stand-in", _spec(tmp_path))
-    monkeypatch.setattr(local, "default_server_command", lambda: _dying(die_on=2))
+    monkeypatch.setattr(servers, "default_server_command", lambda: _dying(die_on=2))
     article = tmp_path / "a.txt"
     article.write_text("Two soldiers were killed in Idlib on Monday.", encoding="utf-8")
     out = tmp_path / "out.jsonl"

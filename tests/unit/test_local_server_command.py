@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from extractor.backends import local
-from extractor.backends.local import (
+from extractor.backends import servers
+from extractor.backends.servers import (
     SERVER_ENV,
     NativeServer,
     default_server_command,
@@ -38,7 +38,7 @@ def test_the_environment_chooses_the_server(
     for default in ("python", ""):
         monkeypatch.setenv(SERVER_ENV, default)
         assert native_server_binary() is None
-        assert default_server_command() is local.llama_cpp_python_command
+        assert default_server_command() is servers.llama_cpp_python_command
     binary = tmp_path / "llama-server"
     monkeypatch.setenv(SERVER_ENV, str(binary))
     assert native_server_binary() == binary
