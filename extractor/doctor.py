@@ -182,11 +182,8 @@ def _version(package: str) -> str:
 
 def verify_sha256(path: Path) -> str:
     """The file's sha256 (reads the whole file: about 3 s per GB)."""
-    digest = hashlib.sha256()
     with path.open("rb") as f:
-        while block := f.read(1 << 22):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 @dataclass(frozen=True)
@@ -239,12 +236,12 @@ def measure_speed(base_url: str, model: str, decode_tokens: int = 48) -> Speed:
     )
 
 
-def _check_build(report: Report, flags: set[str]) -> None:
+def _check_build(report: Report, flags: set[str]) -> LlamaBuild | None:
     lines = report.section("llama.cpp build")
     build = llama_build()
     if build is None:
         lines.append(("llama-cpp-python", "not installed (pip install 'extractor[local]')"))
-        return
+        return None
     lines.append(("llama-cpp-python", build.version))
     compiled = [k for k, on in build.features.items() if on and k in CPU_FLAG_OF_FEATURE]
     lines.append(("compiled for", " ".join(compiled) or "baseline x86-64"))
@@ -266,6 +263,7 @@ def _check_build(report: Report, flags: set[str]) -> None:
             "the llama.cpp build uses instructions this CPU lacks "
             f"({', '.join(missing)}): it will die with SIGILL; rebuild with `make install`"
         )
+    return build
 
 
 def _check_model(report: Report, name: str, verify: bool) -> bool:
@@ -339,11 +337,11 @@ def diagnose(
     lines.append(("cpu features", " ".join(relevant) or "unknown"))
     lines = report.section("packages")
     lines += [(p, _version(p)) for p in PACKAGES]
-    _check_build(report, flags)
+    build = _check_build(report, flags)  # once: it runs objdump over the libraries
     if model not in MODELS:
         report.problems.append(f"unknown model {model!r}; known: {', '.join(MODELS)}")
         return report
-    if _check_model(report, model, verify) and generate and llama_build() is not None:
+    if _check_model(report, model, verify) and generate and build is not None:
         _check_generation(report, model)
     lines = report.section("logs")
     logs = extractor_home() / "logs"

@@ -337,6 +337,8 @@ class LocalBackend:
         self._n_ctx = n_ctx
         self._server: LlamaServer | None = None
         self._client: OpenAICompatBackend | None = None
+        # resolved once: describe() is part of every article's cache key
+        self._default_kind = server_kind(servers.default_server_command())
 
     def _ensure(self) -> OpenAICompatBackend:
         if self._client is None:
@@ -365,7 +367,7 @@ class LocalBackend:
 
     def describe(self) -> dict[str, str]:
         """Facts for run records: the model file's sha256 and the server program say what ran."""
-        kind = self._server.kind if self._server else server_kind(servers.default_server_command())
+        kind = self._server.kind if self._server else self._default_kind
         return {
             "backend": self.id,
             "server": kind,
