@@ -295,22 +295,28 @@ def compare(
 @app.command()
 @friendly
 def check(
-    suite: Annotated[Path, typer.Argument()] = DEFAULT_SUITE,
+    suites: Annotated[list[Path] | None, typer.Argument()] = None,
     runs_dir: Annotated[Path, typer.Option()] = Path("eval/runs"),
 ) -> None:
-    """CI: re-score the committed runs of a suite (no model calls).
+    """CI: re-score the committed runs of one or more suites (no model calls).
 
-    Fails when a run is stale or a field is below the suite's threshold.
+    Fails when a run is incomplete, stale, made otherwise than its suite says, or a field is
+    below the suite's threshold.
     """
     from extractor.harness import check_suite
     from extractor.report import markdown_report
 
-    result = check_suite(suite, runs_dir)
-    title = f"Canonical runs: {result.suite.name}"
-    print(markdown_report(result.scores, result.summaries, title=title))
-    if result.problems:
+    failed = False
+    for suite in suites or [DEFAULT_SUITE]:
+        result = check_suite(suite, runs_dir)
+        title = f"Canonical runs: {result.suite.name}"
+        print(markdown_report(result.scores, result.summaries, title=title))
+        for note in result.notes:
+            err.print(f"[yellow]note[/yellow] {note}", highlight=False, soft_wrap=True)
         for p in result.problems:
             err.print(f"[red]FAIL[/red] {p}", highlight=False, soft_wrap=True)
+        failed |= bool(result.problems)
+    if failed:
         raise typer.Exit(1)
 
 

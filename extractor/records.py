@@ -72,6 +72,9 @@ class RecordMeta(BaseModel):
     prompt_sha256: str
     schema_sha256: str
     strategy: str
+    pipeline_version: int | None = None
+    """``pipeline.PIPELINE_VERSION`` of the code that made the record (None: made before versions
+    were declared)."""
     usage: UsageRecord = Field(default_factory=UsageRecord)
     latency_s: float = 0.0
     attempts: int = 0
@@ -143,6 +146,8 @@ class RunInfo(BaseModel):
     strategy: str = ""
     constrain: str = "none"
     prompt_id: str = "events.v1"
+    pipeline_version: int | None = None
+    """``pipeline.PIPELINE_VERSION`` the run was made with (None: before versions existed)."""
     prompt_sha256: str = ""
     schema_sha256: str = ""
     gold: str = ""

@@ -6,6 +6,7 @@ except in :func:`evaluate_suite`, which first runs (or resumes) every system of 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,8 +15,9 @@ from extractor.backends.models import get_model
 from extractor.gold import GoldSet, load_gold
 from extractor.harness.run import LoadedRun, load_run, run_entry, score_records
 from extractor.harness.suite import Suite, SuiteEntry, load_suite
-from extractor.pipeline import load_prompt, schema_sha256
-from extractor.records import RunInfo, RunSummary
+from extractor.pipeline import PIPELINE_VERSION, PipelineSettings, load_prompt, schema_sha256
+from extractor.records import ExtractionRecord, RunInfo, RunSummary
+from extractor.run import Work
 from extractor.scoring import Comparison, CorpusScore, ScoreKey, compare_all
 from extractor.text import sha256
 
@@ -26,19 +28,26 @@ __all__ = [
     "common_articles",
     "compare_runs",
     "evaluate_suite",
+    "mismatches",
+    "record_staleness",
     "staleness",
+    "unversioned",
 ]
 
 
 def staleness(info: RunInfo, gold: GoldSet) -> list[str]:
     """Why a recorded run's predictions no longer answer today's task (empty if fresh).
 
-    Predictions depend on the prompt, the schema, the model and the article texts, so a change to
-    any of them makes the run stale. A correction of the gold *labels* does not: the predictions
-    are simply re-scored against the new labels (``gold_sha256`` records which labels a stored
-    report used).
+    Predictions depend on the pipeline's code, the prompt, the schema, the model and the article
+    texts, so a change to any of them makes the run stale. A correction of the gold *labels* does
+    not: the predictions are simply re-scored against the new labels (``gold_sha256`` records
+    which labels a stored report used).
     """
     reasons: list[str] = []
+    if info.pipeline_version is not None and info.pipeline_version != PIPELINE_VERSION:
+        reasons.append(
+            f"made by pipeline version {info.pipeline_version}; the code is at {PIPELINE_VERSION}"
+        )
     prompt = load_prompt(info.prompt_id)
     if info.prompt_sha256 != prompt.sha256:
         reasons.append(f"prompt {prompt.id} changed since the run")
@@ -55,6 +64,62 @@ def staleness(info: RunInfo, gold: GoldSet) -> list[str]:
     return reasons
 
 
+def record_staleness(records: Sequence[ExtractionRecord]) -> list[str]:
+    """Records made by another pipeline version than today's.
+
+    Records without a version predate declared versions; :func:`unversioned` counts them.
+    """
+    other = Counter(
+        r.meta.pipeline_version
+        for r in records
+        if r.meta.pipeline_version is not None and r.meta.pipeline_version != PIPELINE_VERSION
+    )
+    return [
+        f"{n} record(s) made by pipeline version {v}; the code is at {PIPELINE_VERSION}"
+        for v, n in sorted(other.items())
+    ]
+
+
+def unversioned(records: Sequence[ExtractionRecord]) -> int:
+    """Records made before pipeline versions were declared (2026-12-02): reported, not failed."""
+    return sum(r.meta.pipeline_version is None for r in records)
+
+
+def mismatches(info: RunInfo, entry: SuiteEntry, suite: Suite) -> list[str]:
+    """Where a run differs from the suite entry it is recorded for (backend, strategy, settings).
+
+    A suite names its system; a run made by other settings, or resumed under other ones, does
+    not answer for it.
+    """
+    wanted = Work(
+        prompt=load_prompt(suite.prompt),
+        strategy=entry.strategy,
+        pipeline=PipelineSettings(constrain=entry.constrain),
+    )
+    expected: dict[str, object] = {
+        "backend": entry.backend,
+        "strategy": entry.strategy.value,
+        "constrain": entry.constrain.value,
+        "prompt": suite.prompt,
+    }
+    got: dict[str, object] = {
+        "backend": info.backend.get("backend", ""),
+        "strategy": info.strategy,
+        "constrain": info.constrain,
+        "prompt": info.prompt_id,
+    }
+    out = [f"{k} is {got[k]!r}, the suite says {v!r}" for k, v in expected.items() if got[k] != v]
+    settings = wanted.flat_settings()
+    for k in sorted(set(settings) | set(info.settings)):
+        if k == "article_token_budget":  # a budget the run never reached changes nothing
+            continue
+        if info.settings.get(k) != settings.get(k):
+            out.append(
+                f"setting {k} is {info.settings.get(k)!r}, the default is {settings.get(k)!r}"
+            )
+    return out
+
+
 @dataclass(frozen=True)
 class SuiteResult:
     """The runs of a suite scored against its gold, and what fails the suite's checks."""
@@ -66,7 +131,9 @@ class SuiteResult:
     scores: dict[str, CorpusScore]
     """By system name, each on the articles its run covers."""
     problems: list[str] = field(default_factory=list[str])
-    """Stale runs and missed thresholds (``check_suite``), one line each."""
+    """Stale, incomplete or mismatched runs, missed thresholds (``check_suite``): one line each."""
+    notes: list[str] = field(default_factory=list[str])
+    """What the check saw but does not fail on (records older than declared pipeline versions)."""
 
     @property
     def summaries(self) -> dict[str, RunSummary]:
@@ -109,7 +176,9 @@ def evaluate_suite(
 def check_suite(path: Path, runs_dir: Path) -> SuiteResult:
     """CI: re-score the recorded runs of a suite (no model calls) and list what fails.
 
-    A run fails when it is stale (:func:`staleness`) or a score is below the suite's threshold.
+    A run fails when it is incomplete, stale (:func:`staleness`, :func:`record_staleness`), made
+    otherwise than its suite entry says (:func:`mismatches`), or a score is below the suite's
+    threshold.
 
     Raises:
         InputError: a run is missing or unreadable.
@@ -121,7 +190,16 @@ def check_suite(path: Path, runs_dir: Path) -> SuiteResult:
     result = _score_runs(suite, gold, {name: load_run(p) for name, p in paths.items()})
     for name, run in result.runs.items():
         where = paths[name]
+        entry = next(e for e in suite.entries if e.name == name)
+        if not run.info.complete:
+            result.problems.append(f"{where}: incomplete: resume it with `extractor eval {path}`")
         result.problems.extend(f"{where}: stale: {why}" for why in staleness(run.info, gold))
+        result.problems.extend(f"{where}: stale: {why}" for why in record_staleness(run.records))
+        result.problems.extend(f"{where}: {why}" for why in mismatches(run.info, entry, suite))
+        if n := unversioned(run.records):
+            result.notes.append(
+                f"{where}: {n} record(s) made before pipeline versions were declared"
+            )
         for key, minimum in suite.thresholds.items():
             got = result.scores[name].results[key].f1
             if got < minimum:

@@ -25,7 +25,7 @@ from extractor.backends import GenerateSettings, get_backend
 from extractor.errors import InputError
 from extractor.gold import GoldSet, load_gold
 from extractor.harness.suite import Suite, SuiteEntry
-from extractor.pipeline import PipelineSettings, load_prompt, schema_sha256
+from extractor.pipeline import PIPELINE_VERSION, PipelineSettings, load_prompt, schema_sha256
 from extractor.records import (
     ExtractionRecord,
     RunError,
@@ -198,6 +198,7 @@ def write_run_info(run_dir: Path, setup: RunSetup, *, complete: bool) -> RunInfo
         strategy=setup.entry.strategy.value,
         constrain=setup.entry.constrain.value,
         prompt_id=setup.work.prompt.id,
+        pipeline_version=PIPELINE_VERSION,
         prompt_sha256=setup.work.prompt.sha256,
         schema_sha256=schema_sha256(),
         gold=str(gold_path.relative_to(cwd) if gold_path.is_relative_to(cwd) else gold_path),

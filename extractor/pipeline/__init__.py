@@ -17,11 +17,13 @@ from extractor.pipeline.prompts import DEFAULT_PROMPT, Message, Prompt, load_pro
 from extractor.pipeline.replies import GroundedExtraction, schema_sha256
 from extractor.pipeline.settings import Constrain, PipelineSettings, flat_settings
 from extractor.pipeline.strategies import Strategy
+from extractor.pipeline.version import PIPELINE_VERSION, sources_sha256
 
 __all__ = [
     "DEFAULT_BACKEND",
     "DEFAULT_PROMPT",
     "DEFAULT_STRATEGY",
+    "PIPELINE_VERSION",
     "Constrain",
     "GroundedExtraction",
     "Message",
@@ -35,5 +37,6 @@ __all__ = [
     "load_prompt",
     "request_messages",
     "schema_sha256",
+    "sources_sha256",
     "whole_request",
 ]

@@ -69,7 +69,10 @@ def _recent(published: dt.date, month: int, day: int) -> dt.date | None:
     return None
 
 
-def _month_span(year: int, month: int) -> tuple[dt.date, dt.date]:
+def _month_span(year: int, month: int) -> tuple[dt.date, dt.date] | None:
+    """The first and last day of a month; None for a year no date has ("May 0000")."""
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        return None
     return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
@@ -108,7 +111,10 @@ def resolve(date: EventDate, published: dt.date | None) -> EventDate:
             return done(day_date, published, DatePrecision.DAY)
         return done(day_date, day_date, DatePrecision.DAY)
     if m := _MONTH_YEAR.search(text):
-        start, end = _month_span(int(m.group(2)), _MONTHS[m.group(1).lower()])
+        span = _month_span(int(m.group(2)), _MONTHS[m.group(1).lower()])
+        if span is None:
+            return date
+        start, end = span
         if since and published:
             return done(start, published, DatePrecision.MONTH)
         return done(start, end, DatePrecision.MONTH)
@@ -136,7 +142,10 @@ def resolve(date: EventDate, published: dt.date | None) -> EventDate:
     if m := _MONTH_ONLY.search(text):
         month = _MONTHS[m.group(1).lower()]
         year = published.year if month <= published.month else published.year - 1
-        start, end = _month_span(year, month)
+        span = _month_span(year, month)
+        if span is None:  # January of year 1
+            return date
+        start, end = span
         if since:
             return done(start, published, DatePrecision.MONTH)
         return done(start, end, DatePrecision.MONTH)

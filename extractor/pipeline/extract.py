@@ -39,6 +39,7 @@ from extractor.pipeline.replies import (
 )
 from extractor.pipeline.settings import Constrain, PipelineSettings
 from extractor.pipeline.strategies import Focus, Strategy, merge_events, plan
+from extractor.pipeline.version import PIPELINE_VERSION
 from extractor.records import ExtractionRecord, RecordMeta, UsageRecord
 from extractor.schema import Article, ArticleExtraction, Diagnostic, Event
 
@@ -119,6 +120,7 @@ class _ArticleRun:
             prompt_sha256=prompt.sha256,
             schema_sha256=schema_sha256(),
             strategy=strategy.value,
+            pipeline_version=PIPELINE_VERSION,
         )
         self.events: list[Event] = []
         self.diagnostics = [

@@ -19,9 +19,13 @@ from extractor.errors import InputError
 from extractor.records import json_object
 from extractor.schema import Article
 
-__all__ = ["TEXT_SUFFIXES", "read_articles", "read_inputs"]
+__all__ = ["MAX_ARTICLE_CHARS", "TEXT_SUFFIXES", "read_articles", "read_inputs"]
 
 TEXT_SUFFIXES = {".txt", ".md", ".text"}
+
+MAX_ARTICLE_CHARS = 5_000_000
+"""The longest text taken as an article (a 5 MB page is a dump, not an article). The CSV reader's
+field limit is raised to it: Python's default, 131,072 characters, refused long news pages."""
 
 
 def _read_text(path: Path) -> str:
@@ -40,6 +44,11 @@ def _article(
     text = row.get(text_col)
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"{where}: field {text_col!r}: missing or empty text")
+    if len(text) > MAX_ARTICLE_CHARS:
+        raise InputError(
+            f"{where}: field {text_col!r}: {len(text):,} characters, over the article cap "
+            f"of {MAX_ARTICLE_CHARS:,}"
+        )
     ident = row.get(id_col)
     if ident is None or str(ident).strip() == "":
         raise InputError(f"{where}: field {id_col!r}: missing id")
@@ -93,7 +102,8 @@ def read_articles(
         text = _read_text(path)
         if not text.strip():
             raise InputError(f"{path}: empty file")
-        yield Article(id=path.stem, text=text)
+        row = {"id": path.stem, "text": text}
+        yield _article(row, str(path), text_col="text", id_col="id", date_col="published")
     elif suffix == ".jsonl":
         lines = _read_text(path).splitlines()
         if not any(line.strip() for line in lines):
@@ -107,6 +117,8 @@ def read_articles(
                 raise InputError(f"{path}:{n}: {exc}") from exc
             yield _article(row, f"{path}:{n}", **kw)
     elif suffix == ".csv":
+        # a field may be as long as an article; the limit is process-wide, and only ever raised
+        csv.field_size_limit(max(csv.field_size_limit(), MAX_ARTICLE_CHARS + 1))
         with path.open(encoding="utf-8", newline="") as f:
             rows = 0
             for n, row in enumerate(csv.DictReader(f), 2):

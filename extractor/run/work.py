@@ -11,6 +11,7 @@ from pydantic import JsonValue
 from extractor.backends import Backend, GenerateSettings
 from extractor.pipeline import (
     DEFAULT_STRATEGY,
+    PIPELINE_VERSION,
     PipelineSettings,
     Prompt,
     Strategy,
@@ -66,6 +67,7 @@ def cache_key(backend: Backend, work: Work, article: Article) -> str:
     knobs = {k: v for k, v in work.flat_settings().items() if k != "article_token_budget"}
     facts = {
         "backend": described,
+        "pipeline": PIPELINE_VERSION,
         "prompt": work.prompt.sha256,
         "schema": schema_sha256(),
         "strategy": work.strategy,

@@ -13,9 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from extractor.cli import app
-from extractor.pipeline import schema_sha256
+from extractor.pipeline import PIPELINE_VERSION, Strategy, schema_sha256
 from extractor.pipeline.prompts import load_prompt
 from extractor.records import ExtractionRecord
+from extractor.run import Work
 from extractor.text import sha256 as text_sha256
 from tests.unit.test_report_html import fixture_gold, perturbed_records, second_pass_records
 
@@ -38,6 +39,9 @@ def write_run(
         "prompt_sha256": load_prompt().sha256,
         "schema_sha256": schema_sha256(),
         "backend": {"backend": f"replay/{name}"},
+        "strategy": "whole",
+        "pipeline_version": PIPELINE_VERSION,
+        "settings": Work(prompt=load_prompt(), strategy=Strategy.WHOLE).flat_settings(),
         "articles": [r.id for r in records],
         "article_sha256": {r.id: text_sha256(texts[r.id]) for r in records},
         "summary": {"articles": len(records), "failed": sum(r.error is not None for r in records)},
@@ -73,6 +77,12 @@ def test_check_passes_on_a_fresh_run(tmp_path: Path, suite: Path) -> None:
         ({"prompt_sha256": "0" * 64}, "prompt events.v1 changed"),
         ({"schema_sha256": "0" * 64}, "schema changed"),
         ({"article_sha256": {"seed:afp_hama": "0" * 64}}, "1 article text(s) changed"),
+        ({"pipeline_version": 0}, "made by pipeline version 0"),
+        ({"complete": False}, "incomplete: resume it"),
+        ({"strategy": "sentence"}, "strategy is 'sentence', the suite says 'whole'"),
+        ({"backend": {"backend": "replay/other"}}, "backend is 'replay/other'"),
+        ({"constrain": "article"}, "constrain is 'article'"),
+        ({"settings": {"temperature": 0.7}}, "setting temperature is 0.7"),
     ],
 )
 def test_check_fails_on_a_stale_run(
@@ -81,6 +91,42 @@ def test_check_fails_on_a_stale_run(
     write_run(tmp_path / "runs", "t", "second", second_pass_records(), **override)
     res = CliRunner().invoke(app, ["check", str(suite), "--runs-dir", str(tmp_path / "runs")])
     assert res.exit_code == 1 and why in res.output
+
+
+def test_check_fails_on_records_of_another_pipeline_version(tmp_path: Path, suite: Path) -> None:
+    records = second_pass_records()
+    records[0].meta.pipeline_version = PIPELINE_VERSION + 1
+    write_run(tmp_path / "runs", "t", "second", records)
+    res = CliRunner().invoke(app, ["check", str(suite), "--runs-dir", str(tmp_path / "runs")])
+    assert res.exit_code == 1
+    assert f"1 record(s) made by pipeline version {PIPELINE_VERSION + 1}" in res.output
+
+
+def test_check_notes_records_older_than_declared_versions(tmp_path: Path, suite: Path) -> None:
+    records = second_pass_records()
+    for r in records:
+        r.meta.pipeline_version = PIPELINE_VERSION
+    for r in records[:2]:
+        r.meta.pipeline_version = None
+    write_run(tmp_path / "runs", "t", "second", records)
+    res = CliRunner().invoke(app, ["check", str(suite), "--runs-dir", str(tmp_path / "runs")])
+    assert res.exit_code == 0, res.output
+    assert "2 record(s) made before pipeline versions were declared" in res.output
+
+
+def test_check_takes_several_suites_and_fails_if_any_fails(tmp_path: Path, suite: Path) -> None:
+    write_run(tmp_path / "runs", "t", "second", second_pass_records())
+    empty = [r.model_copy(update={"extraction": None, "error": "x"}) for r in second_pass_records()]
+    write_run(tmp_path / "runs", "u", "second", empty)
+    other = suite.with_name("u.toml")
+    other.write_text(suite.read_text(encoding="utf-8"), encoding="utf-8")
+    runs = str(tmp_path / "runs")
+    res = CliRunner().invoke(app, ["check", str(suite), str(other), "--runs-dir", runs])
+    assert res.exit_code == 1, res.output
+    assert "Canonical runs: t" in res.output and "Canonical runs: u" in res.output
+    assert "u__second: L1/all/headline F1 0.000 is below" in res.output
+    failures = [line for line in res.output.splitlines() if line.startswith("FAIL")]
+    assert failures and not any("t__second" in line for line in failures)  # t passed
 
 
 def test_check_fails_below_threshold(tmp_path: Path, suite: Path) -> None:

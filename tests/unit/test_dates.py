@@ -36,3 +36,10 @@ def test_resolve(
 def test_unresolvable_without_publication_date(text: str | None) -> None:
     got = resolve(EventDate(text=text), None)
     assert got.start is None and got.end is None
+
+
+@pytest.mark.parametrize("text", ["May 0000", "since May 0000", "3 May 0000", "in December"])
+def test_a_year_no_calendar_has_is_left_unresolved(text: str) -> None:
+    # published in January of year 1: "December" would be in year 0
+    got = resolve(EventDate(text=text), dt.date(1, 1, 5))
+    assert got.start is None and got.end is None  # no exception: it stays unresolved

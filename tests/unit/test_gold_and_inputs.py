@@ -1,3 +1,4 @@
+import csv
 import json
 from pathlib import Path
 
@@ -5,7 +6,7 @@ import pytest
 
 from extractor.errors import GoldDataError, InputError
 from extractor.gold import load_gold
-from extractor.run.inputs import read_articles
+from extractor.run.inputs import MAX_ARTICLE_CHARS, read_articles
 from tests.faults.tally import Tally
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -156,3 +157,27 @@ def test_a_split_gold_set_validates_every_part_and_refuses_a_leak(tmp_path: Path
         load_gold_parts(tmp_path)
     with pytest.raises(GoldDataError, match=r"no articles\.jsonl"):
         gold_parts(tmp_path / "dev" / "missing")
+
+
+def test_a_csv_field_longer_than_pythons_default_limit_is_read(tmp_path: Path) -> None:
+    text = ("Shelling killed 3 people. " * 10_000).strip()  # 259,999 characters: over 131,072
+    path = tmp_path / "long.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([["id", "text"], ["a1", text], ["a2", "short"]])
+    got = list(read_articles(str(path)))
+    assert [(a.id, len(a.text)) for a in got] == [("a1", len(text)), ("a2", 5)]
+
+
+def test_a_text_over_the_article_cap_is_an_error_naming_the_row(tmp_path: Path) -> None:
+    path = tmp_path / "huge.jsonl"
+    path.write_text(
+        json.dumps({"id": "ok", "text": "fine"})
+        + "\n"
+        + json.dumps({"id": "big", "text": "x" * (MAX_ARTICLE_CHARS + 1)})
+        + "\n",
+        encoding="utf-8",
+    )
+    articles = read_articles(str(path))
+    assert next(articles).id == "ok"
+    with pytest.raises(InputError, match=r"huge\.jsonl:2: field 'text': .* over the article cap"):
+        next(articles)

@@ -78,3 +78,11 @@ def test_merge_combines_fragments_and_drops_duplicates() -> None:
 def test_merge_keeps_different_places_apart() -> None:
     merged = merge_events([_ev(["Mosul"], ["ISIL"], []), _ev(["Raqqa"], ["ISIL"], [])])
     assert len(merged) == 2
+
+
+def test_no_request_is_longer_than_a_bounded_piece_of_unpunctuated_text() -> None:
+    text = "soldiers shelled the market and 12 people died " * 10_000  # no full stop
+    for strategy in (Strategy.SENTENCE, Strategy.WINDOW):
+        focuses = plan(text, strategy)
+        assert len(focuses) > 1
+        assert all(len(f.text or "") <= WINDOW_CHARS for f in focuses), strategy
