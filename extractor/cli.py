@@ -1,7 +1,9 @@
 """The command line: a thin typer front end, flags to library calls and results to the terminal.
 
-Exit codes: 0 ok; 1 an article failed, a threshold was missed or a run is stale; 2 a usage,
-configuration or input error (one line on stderr naming what and where).
+Exit codes: 0 ok; 1 an article (or an input row) failed, a threshold was missed or a run is stale;
+2 a usage, configuration or input error, or a run stopped for a reason every article would share
+(backend unreachable, disk full, log held by another run, too many failures): one line on stderr
+naming what and where.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from rich.progress import (
 
 from extractor.errors import ExtractorError
 from extractor.pipeline import DEFAULT_BACKEND, DEFAULT_STRATEGY, Constrain, Strategy
+from extractor.redact import ScrubFilter, scrub
 from extractor.run.engines import Engine
 from extractor.scoring.keys import ScoreKey
 
@@ -54,6 +57,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 DEFAULT_SUITE = Path("eval/suites/default.toml")
+ERROR_WINDOW = 100
+"""Articles ``--max-error-rate`` is measured over: the last 100 a run wrote (none before)."""
 INPUT_HELP = ".txt, folder, .jsonl, .csv, .parquet, saved dataset, or - for stdin"
 
 
@@ -72,7 +77,12 @@ def friendly(fn: Callable[P, R]) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except ExtractorError as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True, soft_wrap=True)
+            # scrubbed: the message may quote a server's reply or a URL (redact.scrub)
+            msg = f"[red]error:[/red] {scrub(str(exc))}"
+            err.print(msg, highlight=False, markup=True, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except OSError as exc:  # an output we write ourselves (Parquet, a report): say which
+            err.print(f"[red]error:[/red] {scrub(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return inner
@@ -84,6 +94,9 @@ def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> 
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    for handler in logging.getLogger().handlers:  # no key or URL secret reaches a log line
+        if not any(isinstance(f, ScrubFilter) for f in handler.filters):
+            handler.addFilter(ScrubFilter())
     if not verbose:
         logging.getLogger("httpx2").setLevel(logging.WARNING)
 
@@ -170,20 +183,65 @@ def extract(
         str | None, typer.Option(envvar="RAY_ADDRESS", help="Ray cluster to join (ray only)")
     ] = None,
     ray_actors: Annotated[int, typer.Option(help="actors in the Ray pool (ray only)")] = 0,
+    retry_failed: Annotated[
+        bool, typer.Option(help="redo the articles whose record in the log is an error")
+    ] = False,
+    force_mix: Annotated[
+        bool,
+        typer.Option(
+            help="resume a log whose records came from another backend, model, prompt, schema, "
+            "strategy or pipeline version"
+        ),
+    ] = False,
+    max_error_rate: Annotated[
+        float,
+        typer.Option(
+            envvar="EXTRACTOR_MAX_ERROR_RATE",
+            min=0.0,
+            max=1.0,
+            help=f"stop (exit 2) when more than this share of the last {ERROR_WINDOW} articles "
+            "failed; 1 never stops",
+        ),
+    ] = 0.5,
 ) -> None:
-    """Extract events from articles; one JSON line per article (resumes an existing -o file)."""
+    """Extract events from articles; one JSON line per article (resumes an existing -o file).
+
+    A bad input row is reported and skipped, a failed article is recorded with its error, and
+    the run goes on (exit 1 at the end). Rerun with --retry-failed to redo the failures.
+    """
     from extractor.pipeline import PipelineSettings
-    from extractor.records import done_ids
-    from extractor.run import ResponseCache, Work, run_engine
+    from extractor.records import done_ids, failed_ids
+    from extractor.run import ResponseCache, RunPolicy, Work, run_engine
     from extractor.run.inputs import read_inputs
     from extractor.run.outputs import export, log_path_for
 
-    articles = read_inputs(inputs, text_col=text_column, id_col=id_column, date_col=date_column)
+    bad_rows: list[str] = []
+
+    def bad_row(problem: Exception) -> None:
+        bad_rows.append(str(problem))
+        err.print(f"[red]error:[/red] {scrub(str(problem))}", highlight=False, soft_wrap=True)
+
+    articles = read_inputs(
+        inputs, text_col=text_column, id_col=id_column, date_col=date_column, on_error=bad_row
+    )
+    if not articles:
+        if bad_rows:
+            err.print("error: no article could be read from the input", highlight=False)
+        else:
+            err.print("error: the input holds no article", highlight=False)
+        raise typer.Exit(2)
     suffix = ".parquet" if engine == Engine.RAY else ".jsonl"
     out_path = output or Path(f"extractions-{time.strftime('%Y%m%d-%H%M%S')}{suffix}")
     log_path = log_path_for(out_path)
     to_stdout = output is None and len(articles) == 1
-    done = len(done_ids(log_path) & {a.id for a in articles})
+    had = done_ids(log_path) - (failed_ids(log_path) if retry_failed else set())
+    done = len(had & {a.id for a in articles})
+    policy = RunPolicy(
+        retry_failed=retry_failed,
+        force_mix=force_mix,
+        max_error_rate=max_error_rate if max_error_rate < 1 else None,
+        error_window=ERROR_WINDOW,
+    )
     store = ResponseCache(cache) if cache else None
     try:
         with _ExtractProgress(len(articles), done, echo=to_stdout) as progress:
@@ -198,6 +256,7 @@ def extract(
                 on_record=progress.record,
                 ray_actors=ray_actors or None,
                 ray_address=ray_address,
+                policy=policy,
             )
     finally:
         if store:
@@ -207,7 +266,9 @@ def extract(
         err.print(f"wrote {path}")
     if not to_stdout:
         err.print(f"wrote {log_path}")
-    if progress.failed:
+    if bad_rows:
+        err.print(f"{len(bad_rows)} input row(s) or file(s) could not be read (listed above)")
+    if progress.failed or bad_rows:
         raise typer.Exit(1)
 
 
@@ -218,16 +279,25 @@ def eval_(
     runs_dir: Annotated[Path, typer.Option()] = Path("eval/runs"),
     reports_dir: Annotated[Path, typer.Option()] = Path("eval/reports"),
     limit: Annotated[int | None, typer.Option(help="only the first N gold articles")] = None,
+    retry_failed: Annotated[
+        bool, typer.Option(help="redo the articles whose recorded prediction is an error")
+    ] = False,
+    force_mix: Annotated[
+        bool,
+        typer.Option(help="resume predictions made with another backend, prompt or strategy"),
+    ] = False,
 ) -> None:
     """Run every system of a suite over its gold set (cached, resumable), score and report."""
     from extractor.harness import evaluate_suite
     from extractor.report import RunView, write_reports
+    from extractor.run import RunPolicy
 
     result = evaluate_suite(
         suite,
         runs_dir,
         limit=limit,
         on_entry=lambda entry, spec: err.print(f"running {entry.name} on {spec.gold} ..."),
+        policy=RunPolicy(retry_failed=retry_failed, force_mix=force_mix),
     )
     name = result.suite.name
     views = {n: RunView(result.scores[n], run.records) for n, run in result.runs.items()}
@@ -485,4 +555,104 @@ def batch_collect(
         print(f"{path}: {stats}")
         missing = stats.missing
     if missing:
+        raise typer.Exit(1)
+
+
+# --------------------------------------------------------------------------- geocoding, exports
+
+
+class ExportFormat(StrEnum):
+    """What ``export`` writes.
+
+    The same values as ``extractor.geo.export.ExportFormat``, repeated here so that the command
+    line loads without the geo extra.
+    """
+
+    ACLED = "acled"
+    UCDP_GED = "ucdp-ged"
+    CSV = "csv"
+    PARQUET = "parquet"
+    MAP = "map"
+
+
+if TYPE_CHECKING:
+    from extractor.geo.export import Source
+    from extractor.schema import Article
+
+
+def _geo_source(source: Path, articles: list[str] | None) -> tuple[Source, dict[str, Article]]:
+    """The records of a run folder or log, and the articles given with ``--articles``."""
+    try:
+        from extractor.geo.export import load_source
+    except ModuleNotFoundError as exc:
+        from extractor.errors import ConfigError
+
+        raise ConfigError(
+            f"geocoding needs the geo extra ({exc.name} is missing): pip install 'extractor[geo]'"
+        ) from exc
+    from extractor.run.inputs import read_inputs
+
+    known = {a.id: a for a in read_inputs(articles)} if articles else {}
+    return load_source(source), known
+
+
+def _report_problems(problems: tuple[str, ...] | list[str]) -> None:
+    """Each skipped line of the input, on stderr."""
+    for p in problems:  # not markup: pydantic's messages hold [brackets]
+        err.print(f"skipped {p}", highlight=False, markup=False, soft_wrap=True)
+
+
+ARTICLES_HELP = "the articles (for their text as context; a run folder's gold is read by itself)"
+
+
+@app.command("export")
+@friendly
+def export_(
+    source: Annotated[Path, typer.Argument(help="a run folder (predictions.jsonl) or a log")],
+    fmt: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.CSV,
+    output: Annotated[Path | None, typer.Option("-o", "--output")] = None,
+    articles: Annotated[list[str] | None, typer.Option("--articles", help=ARTICLES_HELP)] = None,
+) -> None:
+    """One row per event, places geocoded offline: ACLED's or UCDP GED's columns, or both.
+
+    ``--format map`` draws the placed events on an offline basemap (PNG) instead.
+
+    Exits 1 when lines of the log were skipped (each is listed; the rest is exported).
+    """
+    from extractor.geo.export import ExportFormat as Format
+    from extractor.geo.export import export_events
+
+    loaded, known = _geo_source(source, articles)
+    suffix = {ExportFormat.PARQUET: ".parquet", ExportFormat.MAP: ".png"}.get(fmt, ".csv")
+    out = output or Path(f"events-{fmt.value}{suffix}")
+    result = export_events(loaded, Format(fmt.value), out, articles=known)
+    _report_problems(result.problems)
+    err.print(
+        f"wrote {result.path}: {result.rows} events of {result.records} articles",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+    if result.problems:
+        raise typer.Exit(1)
+
+
+@app.command("geocode")
+@friendly
+def geocode_(
+    source: Annotated[Path, typer.Argument(help="a run folder (predictions.jsonl) or a log")],
+    output: Annotated[Path, typer.Option("-o", "--output")],
+    articles: Annotated[list[str] | None, typer.Option("--articles", help=ARTICLES_HELP)] = None,
+) -> None:
+    """Geocode every place offline: the records as JSONL, each with a ``geo`` entry per place.
+
+    Exits 1 when lines of the log were skipped (each is listed; the rest is written).
+    """
+    from extractor.geo.attach import geocode_records, write_geocoded
+
+    loaded, known = _geo_source(source, articles)
+    n = write_geocoded(geocode_records(loaded.records, {**loaded.articles, **known}), output)
+    _report_problems(loaded.problems)
+    err.print(f"wrote {output}: {n} records", highlight=False, markup=False, soft_wrap=True)
+    if loaded.problems:
         raise typer.Exit(1)

@@ -15,6 +15,14 @@ class InputError(ExtractorError):
     """Unreadable or malformed input; the message names the file, line and field."""
 
 
+class OutputError(ExtractorError):
+    """An output cannot be written (disk full, no permission) or another run holds it."""
+
+
+class TooManyFailures(ExtractorError):
+    """A run stopped because most of its recent articles failed (``--max-error-rate``)."""
+
+
 class ModelPullError(ExtractorError):
     """A model could not be downloaded, or its bytes did not verify."""
 

@@ -9,6 +9,12 @@ a line a kill cut short (a *torn* line):
   its newline, which the writer restores;
 - any other line that is not a record is an error naming the file and the line.
 
+One writer at a time: :class:`RecordLog` holds an exclusive lock (:class:`FileLock`, on a
+``<log>.lock`` file beside the log) while it is open, so a second run on the same log is refused
+with an error naming the file instead of interleaving its lines. :meth:`RecordLog.rewrite` drops
+records (``--retry-failed``) by an atomic rewrite, so a kill at any moment leaves the old log or the
+new one, each id at most once.
+
 A *run file* (``run.json``, :class:`RunInfo`) says what a recorded run ran on and what came out;
 its ``format_version`` and field order are part of the file format.
 
@@ -20,18 +26,20 @@ reader sees the old file or the new one, never half of one.
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
 import json
 import logging
 import os
 import shutil
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Collection, Generator, Iterator
 from pathlib import Path
 from typing import BinaryIO, TypeGuard
 
 from pydantic import BaseModel, Field, JsonValue, ValidationError
 
-from extractor.errors import InputError
+from extractor.errors import InputError, OutputError
 from extractor.schema import ArticleExtraction
 
 logger = logging.getLogger(__name__)
@@ -39,6 +47,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "RUN_FORMAT_VERSION",
     "ExtractionRecord",
+    "FileLock",
     "RecordLog",
     "RecordMeta",
     "RunError",
@@ -48,6 +57,7 @@ __all__ = [
     "atomic_path",
     "atomic_write",
     "done_ids",
+    "failed_ids",
     "iter_records",
     "json_object",
     "read_records",
@@ -193,28 +203,55 @@ def _parse(line: str) -> ExtractionRecord:
     return ExtractionRecord.model_validate_json(line)
 
 
-def iter_records(path: Path) -> Iterator[ExtractionRecord]:
-    """Every record of a log, in file order (an id written twice comes twice).
+def _numbered(
+    path: Path, on_bad_line: Callable[[str], None] | None = None
+) -> Iterator[tuple[int, ExtractionRecord]]:
+    """Every record of a log with its line number: the one rule every reader shares.
 
-    Raises:
-        InputError: the file cannot be read, or a line other than a torn last line is not a
-            record (the message names the file and the line).
+    Lines are split on newlines alone (a record holds no raw newline or carriage return), so the
+    numbers are those :meth:`RecordLog.rewrite` copies lines by.
     """
     try:
-        with path.open(encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                if not line.strip():
+        with path.open("rb") as f:
+            for n, raw in enumerate(f, 1):
+                if not raw.strip():
                     continue
                 try:
-                    yield _parse(line)
-                except ValidationError as exc:
-                    if not line.endswith("\n"):  # the last line, cut short by a kill
+                    record = _parse(raw.decode("utf-8"))
+                except (ValidationError, UnicodeDecodeError) as exc:
+                    if not raw.endswith(b"\n"):  # the last line, cut short by a kill
                         logger.warning("%s:%d: skipping a torn last line", path, n)
                         continue
+                    if isinstance(exc, UnicodeDecodeError) and on_bad_line is None:
+                        raise InputError(f"{path}: cannot read the record log: {exc}") from exc
                     first = " ".join(str(exc).splitlines()[:3])
-                    raise InputError(f"{path}:{n}: not an extraction record: {first}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
+                    problem = f"{path}:{n}: not an extraction record: {first}"
+                    if on_bad_line is None:
+                        raise InputError(problem) from exc
+                    on_bad_line(problem)
+                    continue
+                yield n, record
+    except OSError as exc:
         raise InputError(f"{path}: cannot read the record log: {exc}") from exc
+
+
+def iter_records(
+    path: Path, *, on_bad_line: Callable[[str], None] | None = None
+) -> Iterator[ExtractionRecord]:
+    """Every record of a log, in file order (an id written twice comes twice).
+
+    Args:
+        path: the log.
+        on_bad_line: given, a line other than a torn last line that is not a record is passed
+            to it (as a message naming the file and the line) and skipped: for readers that go on
+            past a bad line (an export); without it, the line is an error.
+
+    Raises:
+        InputError: the file cannot be read, or (without ``on_bad_line``) a line other than a
+            torn last line is not a record; the message names the file and the line.
+    """
+    for _, record in _numbered(path, on_bad_line):
+        yield record
 
 
 def read_records(path: Path) -> list[ExtractionRecord]:
@@ -236,6 +273,19 @@ def done_ids(path: Path) -> set[str]:
         InputError: as :func:`iter_records`.
     """
     return {r.id for r in iter_records(path)} if path.exists() else set()
+
+
+def failed_ids(path: Path) -> set[str]:
+    """Ids whose last record in a log is an error (none when the log does not exist yet).
+
+    Raises:
+        InputError: as :func:`iter_records`.
+    """
+    last: dict[str, bool] = {}
+    if path.exists():
+        for r in iter_records(path):
+            last[r.id] = r.error is not None
+    return {rid for rid, failed in last.items() if failed}
 
 
 # --------------------------------------------------------------------------- writing
@@ -281,36 +331,178 @@ def repair_tail(path: Path) -> None:
             f.write(b"\n")
 
 
+def lock_path(target: Path) -> Path:
+    """The lock file of a log or cache: ``<name>.lock`` beside it."""
+    return target.with_name(f"{target.name}.lock")
+
+
+class FileLock:
+    """An exclusive, non-blocking ``flock`` on ``<target>.lock``, held until :meth:`release`.
+
+    The lock file says which process holds it, for the error a second run gets. It is removed on
+    release; a process that opened it just before is not fooled, because a lock is only taken as
+    held once the path still names the file that was locked.
+    """
+
+    def __init__(self, target: Path, *, what: str = "record log") -> None:
+        """Take the lock.
+
+        Raises:
+            OutputError: another process (or another open in this one) holds it, or the lock
+                file cannot be created; the message names the file.
+        """
+        import fcntl  # POSIX only, and only writers need it
+
+        self.path = lock_path(target)
+        while True:
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise OutputError(f"{target}: cannot create the lock {self.path}: {exc}") from exc
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+                os.close(fd)
+                by = f"process {holder}" if holder.isdigit() else "another process"
+                raise OutputError(
+                    f"{target}: this {what} is in use by another run ({by} holds {self.path}); "
+                    "wait for it to finish or stop it, or use another path"
+                ) from exc
+            try:
+                mine, there = os.fstat(fd), os.stat(self.path)
+                same = (mine.st_dev, mine.st_ino) == (there.st_dev, there.st_ino)
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)  # the holder removed it as we opened it: lock the one there now
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        self._fd: int | None = fd
+
+    def release(self) -> None:
+        """Remove the lock file and let go (removed first, while it is still ours)."""
+        if self._fd is None:
+            return
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        os.close(self._fd)
+        self._fd = None
+
+
 class RecordLog:
     """The append-only log writer: one line per record, flushed at once, fsynced once a second.
 
     A killed process loses nothing already written (the kernel has it); a power cut loses at most
     the last second. The torn line a kill can leave is repaired (:func:`repair_tail`) on open.
     An fsync per record took ~10 ms here and stalled the event loop, hence the interval.
+
+    The log is locked while open (:class:`FileLock`). A write that fails (disk full) is cut back
+    to the last whole line before the error is raised, so the log stays valid.
     """
 
     def __init__(self, path: Path, *, sync_every_s: float = 1.0) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        repair_tail(path)
+        """Lock, repair and open a log for appending.
+
+        Raises:
+            OutputError: another run holds the log, or it cannot be opened for writing.
+        """
         self.path = path
-        self._file = path.open("a", encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot create its folder: {exc}") from exc
+        self._lock = FileLock(path)
+        try:
+            for stale in path.parent.glob(f".{path.name}.*.tmp"):  # a rewrite killed midway
+                stale.unlink()
+            repair_tail(path)
+            self._file = self._open()
+        except OSError as exc:
+            self._lock.release()
+            raise OutputError(f"{path}: cannot open the record log for writing: {exc}") from exc
         self._sync_every_s = sync_every_s
         self._synced = time.monotonic()
 
+    def _open(self) -> io.FileIO:
+        # unbuffered: a failed write leaves nothing behind in a buffer to be flushed at close
+        f = io.FileIO(self.path, "a")
+        self._size = os.fstat(f.fileno()).st_size
+        return f
+
     def write(self, record: ExtractionRecord) -> None:
-        """Append one record as one line (one write call: no other writer interleaves)."""
-        self._file.write(record.model_dump_json(exclude_none=False) + "\n")
-        self._file.flush()
-        if time.monotonic() - self._synced >= self._sync_every_s:
-            os.fsync(self._file.fileno())
-            self._synced = time.monotonic()
+        """Append one record as one line (one write call: no other writer interleaves).
+
+        Raises:
+            OutputError: the line could not be written (disk full, I/O error); what the log held
+                before is left whole.
+        """
+        data = (record.model_dump_json(exclude_none=False) + "\n").encode("utf-8")
+        try:
+            view = memoryview(data)
+            while view:  # a write may be partial when the disk (or a size limit) is reached
+                n = self._file.write(view)
+                if not n:
+                    raise OSError(errno.ENOSPC, "no byte written")
+                view = view[n:]
+            if time.monotonic() - self._synced >= self._sync_every_s:
+                os.fsync(self._file.fileno())
+                self._synced = time.monotonic()
+        except OSError as exc:
+            with contextlib.suppress(OSError):  # else the next open cuts the torn line
+                os.ftruncate(self._file.fileno(), self._size)
+            raise OutputError(
+                f"{self.path}: cannot write the record log ({exc.strerror or exc}); it keeps "
+                "every record written before, whole, and a rerun resumes after them"
+            ) from exc
+        self._size += len(data)
+
+    def rewrite(self, drop: Collection[str]) -> int:
+        """Rewrite the log without the records of ``drop``, keeping one line per other id.
+
+        The kept lines (the last one written of each id) are copied unchanged into a temporary
+        file that replaces the log in one rename (:func:`atomic_path`): a kill at any moment
+        leaves the old log or the new one. Appending goes on in the new one.
+
+        Returns:
+            The number of lines dropped.
+
+        Raises:
+            InputError: a line of the log is not a record.
+            OutputError: the new log cannot be written; the old one is left as it was.
+        """
+        last: dict[str, int] = {}
+        total = 0
+        for n, record in _numbered(self.path):
+            last[record.id] = n
+            total += 1
+        keep = {n for rid, n in last.items() if rid not in drop}
+        if len(keep) == total:
+            return 0
+        self._file.close()
+        try:
+            with atomic_path(self.path) as tmp, self.path.open("rb") as old, tmp.open("wb") as new:
+                for n, raw in enumerate(old, 1):
+                    if n in keep:
+                        new.write(raw if raw.endswith(b"\n") else raw + b"\n")
+                new.flush()
+                os.fsync(new.fileno())
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot rewrite the record log: {exc}") from exc
+        finally:
+            self._file = self._open()
+        return total - len(keep)
 
     def close(self) -> None:
-        """Fsync and close."""
-        if not self._file.closed:
-            self._file.flush()
-            os.fsync(self._file.fileno())
-            self._file.close()
+        """Fsync, close and unlock."""
+        try:
+            if not self._file.closed:
+                with contextlib.suppress(OSError):  # a full disk was already reported by write
+                    os.fsync(self._file.fileno())
+                self._file.close()
+        finally:
+            self._lock.release()
 
     def __enter__(self) -> RecordLog:
         return self

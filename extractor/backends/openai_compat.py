@@ -4,16 +4,24 @@ The instructor mode is chosen per server because servers differ in what they acc
 llama.cpp's server answers HTTP 500 to ``response_format: json_schema`` but constrains decoding to a
 schema given as ``{"type": "json_object", "schema": ...}``; OpenAI takes tool calls. ``mode=`` in
 the backend id overrides the default (``openai-compatible/M@URL?mode=tools``).
+
+Credentials in the URL are used, never shown: userinfo (``https://user:KEY@host/v1``) is sent as a
+Basic ``Authorization`` header and taken out of the URL the SDK holds (so its logs and exceptions
+never carry it), other query parameters (``?api-key=KEY``) go with every request. The id, the
+``base_url`` shown and every error message are redacted (``extractor.redact``).
 """
 
 from __future__ import annotations
 
+import base64
 import functools
+import logging
 import os
 import time
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 import instructor
 import openai
@@ -29,6 +37,16 @@ from extractor.backends import (
     validation_context,
 )
 from extractor.errors import BackendError, ConfigError
+from extractor.redact import ScrubFilter, redact_url, remember, scrub
+
+# The SDK and its HTTP client log request URLs (query secrets included) at INFO/DEBUG; these are
+# the loggers they log to, for programs that configure logging themselves (the CLI scrubs its
+# handler too).
+for _name in ("httpx", "httpx2", "openai._base_client"):
+    logging.getLogger(_name).addFilter(ScrubFilter())
+
+_OPTIONS = frozenset({"mode", "schema_in_body"})
+"""Query parameters of a backend id that are ours; the others are the server's."""
 
 # Attempts of the request running in this asyncio task, counted by instructor's
 # "completion:kwargs" hook, which fires exactly once per call to the server (re-asks included).
@@ -66,14 +84,33 @@ def _usage_from(total_usage: Any) -> Usage:
 
 
 def _backend_error(backend: str, base_url: str | None, exc: openai.APIError) -> BackendError:
-    """One clear line for an HTTP-level failure; the SDK has already retried it."""
+    """One clear line for an HTTP-level failure; the SDK has already retried it.
+
+    The text is scrubbed before it is cut: a server's error body may echo the key or the URL.
+    """
     if isinstance(exc, openai.APIStatusError):
-        return BackendError(backend, f"HTTP {exc.status_code}: {exc.message}"[:500])
+        return BackendError(backend, scrub(f"HTTP {exc.status_code}: {exc.message}")[:500])
+    where = redact_url(base_url or "the API")
     if isinstance(exc, openai.APITimeoutError):
-        return BackendError(backend, f"request to {base_url or 'the API'} timed out", timeout=True)
+        return BackendError(backend, f"request to {where} timed out", timeout=True)
     if isinstance(exc, openai.APIConnectionError):
-        return BackendError(backend, f"cannot reach {base_url or 'the API'}: {exc}"[:500])
-    return BackendError(backend, f"{type(exc).__name__}: {exc}"[:500])
+        return BackendError(backend, scrub(f"cannot reach {where}: {exc}")[:500])
+    return BackendError(backend, scrub(f"{type(exc).__name__}: {exc}")[:500])
+
+
+def _without_userinfo(url: str) -> tuple[str, dict[str, str]]:
+    """The URL without its userinfo, and the Basic ``Authorization`` header it stood for.
+
+    What httpx would send for a URL with userinfo, made explicit: the secret then lives in one
+    header instead of in every URL the SDK logs or puts in an exception.
+    """
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, {}
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    basic = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode("ascii")
+    return urlunsplit(parts._replace(netloc=host)), {"Authorization": f"Basic {basic}"}
 
 
 def _usage_of(obj: Any) -> Usage:
@@ -114,12 +151,18 @@ class OpenAICompatBackend:
         schema_in_body: bool,
         http_retries: int = 2,
         instructor_client: Any = None,
+        query: Mapping[str, str] | None = None,
     ) -> None:
         if mode not in _MODES:
             raise ConfigError(f"unknown instructor mode {mode!r}; choose from {sorted(_MODES)}")
-        self.id = backend_id
+        query = dict(query or {})
+        full = f"{base_url}?{urlencode(query)}" if base_url and query else base_url
+        if full:
+            remember(full)
+        self.id = redact_url(backend_id)
         self.model = model
-        self.base_url = base_url
+        self.base_url = redact_url(full) if full else None
+        """The endpoint as shown in records and messages: its secrets masked."""
         self.mode = mode
         self._schema_in_body = schema_in_body
         self.supports_constrained_decoding = schema_in_body or mode == "json_schema"
@@ -129,8 +172,13 @@ class OpenAICompatBackend:
         # the OpenAI one: the validation, accounting and error handling below are the same.
         self._client: openai.AsyncOpenAI | None = None
         if instructor_client is None:
+            url, auth = _without_userinfo(base_url) if base_url else (None, {})
             self._client = openai.AsyncOpenAI(
-                base_url=base_url, api_key=api_key, max_retries=http_retries
+                base_url=url,
+                api_key=api_key,
+                max_retries=http_retries,
+                default_headers=auth or None,
+                default_query=query or None,
             )
             instructor_client = instructor.from_openai(self._client, mode=_MODES[mode])
         self._instructor: Any = instructor_client
@@ -140,9 +188,12 @@ class OpenAICompatBackend:
     def from_spec(cls, spec: BackendSpec, **kwargs: Any) -> OpenAICompatBackend:
         """Build from a parsed id; the key comes from the environment only.
 
+        Query parameters of the id that are not options go to the server with every request.
+
         Raises:
             ConfigError: ``openai/`` without ``OPENAI_API_KEY``.
         """
+        query = {k: v for k, v in spec.options.items() if k not in _OPTIONS}
         if spec.provider == "openai":
             key = os.environ.get("OPENAI_API_KEY")
             if not key:
@@ -166,6 +217,8 @@ class OpenAICompatBackend:
                 spec.options.get("schema_in_body", "1" if mode == "json" else "0") == "1"
             )
             backend_id = f"openai-compatible/{spec.model}@{base_url}"
+            if query:  # they name the endpoint too (redacted in __init__)
+                backend_id += "?" + "&".join(f"{k}={v}" for k, v in query.items())
         return cls(
             backend_id=backend_id,
             model=spec.model,
@@ -173,6 +226,7 @@ class OpenAICompatBackend:
             api_key=key,
             mode=mode,
             schema_in_body=schema_in_body,
+            query={k: unquote(v) for k, v in query.items()},
             **kwargs,
         )
 
@@ -220,9 +274,9 @@ class OpenAICompatBackend:
             cause = exc.__cause__
             if isinstance(cause, openai.APIError):  # HTTP-level failure, not a bad reply
                 raise _backend_error(self.id, self.base_url, cause) from cause
-            message = " ".join(str(exc).split())[:800] or "validation failed after retries"
+            message = scrub(" ".join(str(exc).split()))[:800] or "validation failed after retries"
             return FailedCompletion(
-                raw=_raw_text(exc.last_completion) or None,
+                raw=scrub(_raw_text(exc.last_completion)) or None,
                 usage=_usage_from(exc.total_usage),
                 attempts=max(len(attempts), int(exc.n_attempts or 0)),
                 latency_s=time.perf_counter() - start,
@@ -232,11 +286,11 @@ class OpenAICompatBackend:
             last = getattr(exc, "last_completion", None)
             total = getattr(exc, "total_usage", None)
             return FailedCompletion(
-                raw=_raw_text(last) or None,
+                raw=scrub(_raw_text(last)) or None,
                 usage=_usage_from(total) if total is not None else _usage_of(last),
                 attempts=max(1, len(attempts)),
                 latency_s=time.perf_counter() - start,
-                error=f"{type(exc).__name__}: {' '.join(str(exc).split())[:600]}",
+                error=f"{type(exc).__name__}: {scrub(' '.join(str(exc).split()))[:600]}",
             )
         except openai.APIError as exc:
             raise _backend_error(self.id, self.base_url, exc) from exc

@@ -10,9 +10,11 @@ Backend ids are strings a user types:
   e.g. ``provider/anthropic/claude-sonnet-4-5``), with that provider's SDK installed as an extra.
 
 All go through the same ``openai`` + ``instructor`` code path. Options follow a ``?``
-(``openai-compatible/M@URL?mode=tools``). A provider is added with :func:`register_backend` on a
-factory; the built-in factories below import their module on first use, so an optional
-dependency is needed only by the backend that uses it.
+(``openai-compatible/M@URL?mode=tools``); on an OpenAI-compatible URL, the other query parameters
+(``?api-key=KEY``) are sent with every request and userinfo (``https://user:KEY@host``) as Basic
+authentication, and both are masked wherever the id or URL is shown (``extractor.redact``). A
+provider is added with :func:`register_backend` on a factory; the built-in factories below import
+their module on first use, so an optional dependency is needed only by the backend that uses it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 from extractor.backends.protocol import Backend, BackendFactory, BackendSpec
 from extractor.errors import ConfigError
+from extractor.redact import redact_url, remember
 
 __all__ = ["get_backend", "parse_backend_id", "providers", "register_backend"]
 
@@ -56,15 +59,18 @@ def providers() -> tuple[str, ...]:
 def parse_backend_id(backend_id: str) -> BackendSpec:
     """Split ``provider/model[@url][?k=v&...]`` into its parts.
 
+    The secrets of its URL are remembered (``redact.remember``), so no message shows them.
+
     Raises:
         ConfigError: the id has no provider or model.
     """
+    remember(backend_id)
     body, _, query = backend_id.partition("?")
     options = dict(kv.split("=", 1) for kv in query.split("&") if "=" in kv)
     provider, sep, rest = body.partition("/")
     if not sep or not rest:
         raise ConfigError(
-            f"backend id {backend_id!r} must look like local/NAME, openai/MODEL or "
+            f"backend id {redact_url(backend_id)!r} must look like local/NAME, openai/MODEL or "
             "openai-compatible/MODEL@URL"
         )
     model, _, url = rest.partition("@")
@@ -82,7 +88,7 @@ def get_backend(backend_id: str, **kwargs: Any) -> Backend:
     if factory is None:
         known = ", ".join(f"{p}/" for p in providers() if p != "provider")
         raise ConfigError(
-            f"unknown backend provider {spec.provider!r} in {backend_id!r}; "
+            f"unknown backend provider {spec.provider!r} in {redact_url(backend_id)!r}; "
             f"use {known} or provider/NAME/MODEL"
         )
     return factory(spec, **kwargs)

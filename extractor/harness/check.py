@@ -17,7 +17,8 @@ from extractor.harness.run import LoadedRun, load_run, run_entry, score_records
 from extractor.harness.suite import Suite, SuiteEntry, load_suite
 from extractor.pipeline import PIPELINE_VERSION, PipelineSettings, load_prompt, schema_sha256
 from extractor.records import ExtractionRecord, RunInfo, RunSummary
-from extractor.run import Work
+from extractor.redact import redact_url
+from extractor.run import RunPolicy, Work
 from extractor.scoring import Comparison, CorpusScore, ScoreKey, compare_all
 from extractor.text import sha256
 
@@ -97,7 +98,7 @@ def mismatches(info: RunInfo, entry: SuiteEntry, suite: Suite) -> list[str]:
         pipeline=PipelineSettings(constrain=entry.constrain),
     )
     expected: dict[str, object] = {
-        "backend": entry.backend,
+        "backend": redact_url(entry.backend),  # as the backend shows its id
         "strategy": entry.strategy.value,
         "constrain": entry.constrain.value,
         "prompt": suite.prompt,
@@ -154,6 +155,7 @@ def evaluate_suite(
     *,
     limit: int | None = None,
     on_entry: Callable[[SuiteEntry, Suite], None] | None = None,
+    policy: RunPolicy | None = None,
 ) -> SuiteResult:
     """Run every system of a suite over its gold set (cached, resumable), then score the runs.
 
@@ -162,6 +164,7 @@ def evaluate_suite(
         runs_dir: where the runs are recorded.
         limit: only the first N gold articles.
         on_entry: called before each system runs (a progress line).
+        policy: retry failures, allow a mixed log (``run.RunPolicy``).
     """
     suite = load_suite(path)
     gold = load_gold(suite.gold)
@@ -169,7 +172,8 @@ def evaluate_suite(
     for entry in suite.entries:
         if on_entry:
             on_entry(entry, suite)
-        runs[entry.name] = load_run(run_entry(entry, suite, runs_dir, limit=limit))
+        run_dir = run_entry(entry, suite, runs_dir, limit=limit, policy=policy)
+        runs[entry.name] = load_run(run_dir)
     return _score_runs(suite, gold, runs)
 
 

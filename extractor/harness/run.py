@@ -34,7 +34,7 @@ from extractor.records import (
     atomic_write,
     read_records,
 )
-from extractor.run import ResponseCache, Work, default_concurrency, run_batch
+from extractor.run import ResponseCache, RunPolicy, Work, default_concurrency, run_batch
 from extractor.schema import Article, ArticleExtraction, GoldDocument
 from extractor.scoring import CorpusScore, score_documents
 from extractor.text import sha256
@@ -223,11 +223,24 @@ def run_entry(
     *,
     limit: int | None = None,
     settings: GenerateSettings | None = None,
+    policy: RunPolicy | None = None,
 ) -> Path:
     """Run one system over the gold set into ``runs_dir/<suite>__<name>/`` (resumable).
 
+    Args:
+        entry: the system.
+        suite: the suite it belongs to.
+        runs_dir: where runs are recorded.
+        limit: only the first N gold articles.
+        settings: what each request is sent with (default ``GenerateSettings()``).
+        policy: retry failures, allow a mixed log (``run.RunPolicy``).
+
     Returns:
         The run folder.
+
+    Raises:
+        OutputError: another run holds the predictions or the cache.
+        ConfigError: the predictions hold records made otherwise (unless ``policy.force_mix``).
     """
     gold = load_gold(suite.gold)
     run_dir = runs_dir / suite.run_name(entry)
@@ -259,6 +272,7 @@ def run_entry(
                 work=setup.work,
                 concurrency=default_concurrency(entry.backend),
                 cache=cache,
+                policy=policy,
             )
         finally:
             await backend.aclose()

@@ -13,6 +13,7 @@ from typing import Any
 
 from extractor.errors import ConfigError
 from extractor.pipeline import DEFAULT_PROMPT, Constrain, Strategy
+from extractor.redact import redact_url
 from extractor.scoring import ScoreKey
 
 __all__ = ["Suite", "SuiteEntry", "load_suite"]
@@ -53,7 +54,8 @@ def _entry(path: Path, i: int, system: dict[str, Any]) -> SuiteEntry:
     constrain = system.get("constrain", Constrain.NONE)
     if constrain not in tuple(Constrain):
         raise ConfigError(f"{path}: systems[{i}]: constrain must be none or article")
-    name = system.get("name") or f"{system['backend'].replace('/', '_')}__{strategy}"
+    # the default name is a folder name, printed and written in run.json: no secret of the URL
+    name = system.get("name") or f"{redact_url(system['backend']).replace('/', '_')}__{strategy}"
     return SuiteEntry(system["backend"], Strategy(strategy), name, Constrain(constrain))
 
 

@@ -10,12 +10,16 @@ import itertools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from extractor.gold import GoldSet
 from extractor.records import ExtractionRecord
 from extractor.schema import Event, Span
 from extractor.scoring import DocumentScore, FieldScore, Item, ScoreKey, Tier
+
+if TYPE_CHECKING:  # imported by html.py only when the geo extra is installed
+    from extractor.geo import GeoResult
 
 __all__ = ["IndexedRun", "article_section", "clip", "doc_f1", "esc", "num", "status_tags", "tally"]
 
@@ -69,6 +73,10 @@ class IndexedRun:
     name: str
     docs: Mapping[str, DocumentScore]
     records: Mapping[str, ExtractionRecord]
+    geo: Mapping[str, Mapping[str, GeoResult]] = field(
+        default_factory=dict[str, "Mapping[str, GeoResult]"]
+    )
+    """Article id -> place path (``events[i].places[j]``) -> its geocoding (empty: not geocoded)."""
 
 
 def _event_marks(events: Iterable[Event], layer: str) -> list[_Mark]:
@@ -238,11 +246,73 @@ def _failure(rec: ExtractionRecord | None) -> str:
     return "".join(parts)
 
 
+_PRECISION = {
+    1: "1 · the town",
+    2: "2 · near it / part of a region",
+    3: "3 · only the province (or country)",
+}
+_GEO_TAG = {"placed": "ok", "ambiguous": "warn", "unplaced": "opt"}
+
+
+def _coords(r: GeoResult) -> str:
+    if r.latitude is None or r.longitude is None:
+        return "no coordinates"
+    return f"{r.latitude:.4f}, {r.longitude:.4f}"
+
+
+def _resolution(r: GeoResult) -> str:
+    """Where a place was resolved to, or why not, in one cell."""
+    if r.status.value == "placed":
+        where = ", ".join(x for x in (r.admin2, r.admin1, r.country) if x)
+        precision = _PRECISION.get(int(r.precision), "") if r.precision is not None else ""
+        return (
+            f'{esc(r.name or r.query)} <span class="how">({esc(r.feature)})</span> · '
+            f"{esc(where)} · {_coords(r)} ({esc(r.coordinates or '')})"
+            f'<br><span class="how">geo-precision {esc(precision)} · {esc(r.gazetteer_id)}</span>'
+        )
+    if r.status.value == "ambiguous":
+        shown = "; ".join(
+            f"{c.name} ({', '.join(x for x in (c.admin1, c.country_code) if x)})"
+            for c in r.candidates
+        )
+        return f'{esc(r.reason or "")}<br><span class="how">candidates: {esc(shown)}</span>'
+    return esc(r.reason or "unplaced")
+
+
+def _places_table(rec: ExtractionRecord | None, geo: Mapping[str, GeoResult]) -> str:
+    """Each predicted place with its geocoding: placed (where, precision), ambiguous, unplaced."""
+    if rec is None or rec.extraction is None or not geo:
+        return ""
+    body: list[str] = []
+    for i, ev in enumerate(rec.extraction.events):
+        for j, place in enumerate(ev.places):
+            path = f"events[{i}].places[{j}]"
+            r = geo.get(path)
+            if r is None:
+                continue
+            status = r.status.value
+            body.append(
+                f'<tr class="geo" data-path="{path}" data-status="{status}">'
+                f'<td><span class="tag {_GEO_TAG[status]}">{status}</span></td>'
+                f'<td>{esc(place.name)} <span class="how">{esc(place.kind.value)} · '
+                f"event {i + 1}</span></td><td>{_resolution(r)}</td></tr>"
+            )
+    if not body:
+        return ""
+    placed = sum(r.status.value == "placed" for r in geo.values())
+    return (
+        '<table class="items" data-key="places-geo"><caption>places, geocoded '
+        f"<span>({placed} of {len(geo)} placed; offline GeoNames, ACLED geo-precision)</span>"
+        f"</caption>{_COLS}{''.join(body)}</table>"
+    )
+
+
 def _panel(
     name: str,
     doc: DocumentScore | None,
     rec: ExtractionRecord | None,
     rows: Sequence[tuple[ScoreKey, str]],
+    geo: Mapping[str, GeoResult] | None = None,
 ) -> str:
     if doc is None:
         return (
@@ -266,6 +336,7 @@ def _panel(
             f'<table class="items" data-key="{esc(key)}"><caption>{esc(label)} '
             f"<span>({esc(key)}: {tally(fs)})</span></caption>{_COLS}{''.join(body)}</table>"
         )
+    parts.append(_places_table(rec, geo or {}))
     counts = _count_rows(doc)
     if counts:
         parts.append(
@@ -301,7 +372,13 @@ def article_section(
         bits = [article.title, article.publisher, article.published, article.url]
         meta = " · ".join(esc(b) for b in bits if b)
     panels = "".join(
-        _panel(run.name, run.docs.get(article_id), run.records.get(article_id), rows)
+        _panel(
+            run.name,
+            run.docs.get(article_id),
+            run.records.get(article_id),
+            rows,
+            run.geo.get(article_id),
+        )
         for run in runs
     )
     return (

@@ -12,7 +12,12 @@ plan of actions, one per request in arrival order (the last one repeats):
 - ``die``: SIGKILL this process while the request is in flight (a server killed mid-run).
 
 It runs in a thread (``CannedServer.start``) or as its own process, which is what ``die`` needs:
-``python -m tests.faults.server REPLY_FILE PLAN...`` prints its port on the first line of stdout.
+``python -m tests.faults.server REPLY_FILE PLAN...`` prints its port on the first line of stdout,
+then one JSON line ``[action, path]`` per request, flushed before it acts (so a ``die`` is logged).
+
+``served`` (and, for a process, ``served_by``) is the server's own log of what it served; a test
+counts a fault from that log (``Tally.faults_served``), never from its plan, so a planned fault
+that never fired fails the test instead of passing it.
 """
 
 from __future__ import annotations
@@ -23,10 +28,13 @@ import os
 import signal
 import socket
 import struct
+import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TextIO
 
 from tests.faults.replay import completion
 
@@ -38,7 +46,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         self.rfile.read(length)
-        action = self.server.next_action()
+        action = self.server.next_action(self.path)
         name, _, arg = action.partition(":")
         if name == "reset":
             # linger 0: close() sends RST instead of FIN, as a crashed proxy or peer does
@@ -79,28 +87,42 @@ class _Handler(BaseHTTPRequestHandler):
         return None
 
 
+def faults_of(actions: Iterable[str]) -> list[str]:
+    """The fault actions among ``actions`` (a plan, or what was served): all but ``ok``."""
+    return [a for a in actions if a != "ok"]
+
+
 class CannedServer(ThreadingHTTPServer):
-    """The server; ``actions`` lists what each request got, for assertions."""
+    """The server; ``served`` lists (action, path) of each request, in arrival order."""
 
     daemon_threads = True
 
-    def __init__(self, reply: str, plan: list[str]) -> None:
+    def __init__(self, reply: str, plan: list[str], log: TextIO | None = None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.reply = reply
         self.plan = plan
-        self.actions: list[str] = []
+        self.served: list[tuple[str, str]] = []
+        self._log = log
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+
+    @property
+    def actions(self) -> list[str]:
+        """What each request got, in arrival order."""
+        return [action for action, _ in self.served]
 
     @property
     def url(self) -> str:
         """The base URL the openai SDK is given."""
         return f"http://127.0.0.1:{self.server_address[1]}/v1"
 
-    def next_action(self) -> str:
+    def next_action(self, path: str) -> str:
         with self._lock:
-            action = self.plan[min(len(self.actions), len(self.plan) - 1)]
-            self.actions.append(action)
+            action = self.plan[min(len(self.served), len(self.plan) - 1)]
+            self.served.append((action, path))
+            if self._log is not None:  # before acting: a "die" must reach the parent first
+                self._log.write(json.dumps([action, path]) + "\n")
+                self._log.flush()
             return action
 
     def handle_error(self, request: object, client_address: object) -> None:
@@ -121,11 +143,22 @@ class CannedServer(ThreadingHTTPServer):
         self.server_close()
 
 
+def served_by(proc: subprocess.Popen[str]) -> list[tuple[str, str]]:
+    """What a server process (``python -m tests.faults.server``) served, once it has exited.
+
+    Reads the rest of its stdout after the port line, so call it only after the process ended.
+    """
+    if proc.poll() is None:
+        raise RuntimeError("served_by reads a finished server's log; this one still runs")
+    assert proc.stdout is not None
+    return [(a, p) for a, p in (json.loads(line) for line in proc.stdout.read().splitlines())]
+
+
 def main(argv: list[str]) -> None:
     reply_file, *plan = argv
     with open(reply_file, encoding="utf-8") as f:
         reply = f.read()
-    server = CannedServer(reply, plan or ["ok"])
+    server = CannedServer(reply, plan or ["ok"], log=sys.stdout)
     sys.stdout.write(f"{server.server_address[1]}\n")  # the port, for the parent
     sys.stdout.flush()
     server.serve_forever()

@@ -1,10 +1,12 @@
 """Reliability figures counted by the tests themselves, written at the end of the session.
 
 A reliability test asks for the ``reliability`` fixture and records what it actually did: each
-fault it injected, each bad input it tried, each injection article it sent, and the article ids it
-expected against the ids it found in the output (lost = expected but missing, duplicated = written
-more than once). The figures are recorded before the test's own assertions, so a failing test is
-counted with its outcome rather than hidden.
+fault the fault server says it served (``faults_served``: a planned fault that never fired fails
+the test instead of being counted), each bad input it tried, each injection article it sent, and
+the article ids it expected against the ids it found in the output (lost = expected but missing,
+duplicated = written more than once). The figures are recorded before the test's own assertions,
+so a failing test is counted with its outcome rather than hidden; the tally exists from the start
+of setup, so a test whose fixture fails is counted as an ``error`` (setup or teardown), not dropped.
 
 ``pytest --reliability-report=DIR`` writes ``DIR/reliability.json`` and ``DIR/reliability.md``
 (with "=": a bare DIR would be read as a test path before this plugin is loaded)
@@ -43,8 +45,27 @@ class Tally:
     duration_s: float = 0.0
 
     def fault(self, name: str) -> None:
-        """A fault this test injected."""
+        """A fault this test injected (that it knows was served: prefer ``faults_served``)."""
         self.faults.append(name)
+
+    def faults_served(self, name: str, planned: Iterable[str], served: Iterable[str]) -> None:
+        """Count, as ``name``, each fault a server says it served; fail if a planned one never was.
+
+        Args:
+            name: What the report calls this fault ("429 with Retry-After, once").
+            planned: The fault actions the test planned (its fault server's plan, benign ones left
+                out).
+            served: The fault actions that server reports it served, one per request.
+
+        Raises:
+            AssertionError: A planned fault was never served (the test tested nothing).
+        """
+        served = list(served)
+        for _ in served:
+            self.fault(name)
+        never = sorted(set(planned) - set(served))
+        if never:
+            raise AssertionError(f"{name}: planned fault(s) never served: {never}")
 
     def bad_input(self, name: str) -> None:
         """A bad input this test fed in."""
@@ -62,12 +83,21 @@ class Tally:
         self.duplicated += len(written) - len(set(written))
 
 
+def _start(item: pytest.Item) -> Tally:
+    tally = Tally(test=item.nodeid)
+    item.stash[_NODE] = tally
+    item.config.stash.setdefault(_TALLIES, []).append(tally)
+    return tally
+
+
 @pytest.fixture()
 def reliability(request: pytest.FixtureRequest) -> Tally:
     """The tally of the current test (counted in the reliability report)."""
-    tally = Tally(test=request.node.nodeid)
-    request.node.stash[_NODE] = tally
-    request.config.stash.setdefault(_TALLIES, []).append(tally)
+    node = request.node
+    tally = node.stash.get(_NODE, None) if isinstance(node, pytest.Item) else None
+    if tally is None:  # asked for with request.getfixturevalue: not seen before setup
+        assert isinstance(node, pytest.Item), "the reliability tally is a per-test fixture"
+        tally = _start(node)
     return tally
 
 
@@ -80,16 +110,34 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # Before any fixture runs: a fixture that fails ahead of `reliability` still leaves a tally.
+    if "reliability" in getattr(item, "fixturenames", ()):
+        _start(item)
+
+
+def _outcome(before: str, report: pytest.TestReport) -> str:
+    """A test's outcome once ``report`` (of one phase) is in."""
+    if report.when == "call":
+        return report.outcome
+    if report.failed:  # a fixture raised in setup or teardown
+        return before if before == "failed" else "error"
+    if report.skipped and report.when == "setup":
+        return "skipped"
+    return before
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Iterator[None] | pytest.TestReport:
     report: pytest.TestReport = yield
     tally = item.stash.get(_NODE, None)
-    if tally is not None and (report.when == "call" or report.failed):
-        if report.when == "call" or tally.outcome == "not run":
-            tally.outcome = report.outcome
-        tally.duration_s += report.duration
+    if tally is not None:
+        tally.outcome = _outcome(tally.outcome, report)
+        if report.when == "call" or report.failed:
+            tally.duration_s += report.duration
     return report
 
 
@@ -98,7 +146,8 @@ def totals(tallies: Sequence[Tally]) -> dict[str, int]:
     return {
         "tests": len(tallies),
         "passed": sum(t.outcome == "passed" for t in tallies),
-        "failed": sum(t.outcome == "failed" for t in tallies),
+        # an error in a fixture is a failure of the test, not a test less
+        "failed": sum(t.outcome in ("failed", "error") for t in tallies),
         "faults_injected": sum(len(t.faults) for t in tallies),
         "fault_kinds": len({f for t in tallies for f in t.faults}),
         "bad_inputs_tried": sum(len(t.bad_inputs) for t in tallies),

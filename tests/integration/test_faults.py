@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -28,7 +29,7 @@ from extractor.pipeline.prompts import load_prompt
 from extractor.records import ExtractionRecord
 from extractor.run import RunStats, Work, run_batch
 from extractor.schema import Article
-from tests.faults.server import CannedServer
+from tests.faults.server import CannedServer, faults_of, served_by
 from tests.faults.tally import Tally
 from tests.integration.test_replay import ARTICLE, WHOLE
 
@@ -109,7 +110,6 @@ def servers() -> Iterator[list[CannedServer]]:
 def test_fault_leaves_every_article_done_or_recorded_once_and_resume_completes(
     fault: Fault, tmp_path: Path, servers: list[CannedServer], reliability: Tally
 ) -> None:
-    reliability.fault(fault.name)
     faulty = CannedServer.start(GOOD, fault.plan)
     servers.append(faulty)
     out = tmp_path / "out.jsonl"
@@ -125,6 +125,8 @@ def test_fault_leaves_every_article_done_or_recorded_once_and_resume_completes(
     resumed = asyncio.run(run_articles(healthy.url, out, IDS))
     final = read_output(out)
     reliability.records(IDS, [r.id for r in final])
+    # counted from what the server served, not from the plan: a fault that never fired fails here
+    reliability.faults_served(fault.name, faults_of(fault.plan), faults_of(faulty.actions))
 
     assert sorted(r.id for r in final) == IDS  # nothing lost, nothing twice
     assert final[: len(first)] == first  # records already written are kept as they were
@@ -178,14 +180,20 @@ def test_server_killed_mid_run_stops_cleanly_and_a_resume_completes(
         res = runner.invoke(app, [*args, "--concurrency", str(concurrency)])
         return res.exit_code, res.output
 
-    reliability.fault("server killed mid-run")
     dying, url = _serve_process(tmp_path, ["ok", "ok", "ok", "die"])
     try:
         code, output = extract(url)
+        # It must already be dead of its own "die" (its SIGKILL), before the cleanup below kills
+        # it: a server that survived its fault would time out here instead.
+        died = dying.wait(timeout=10)
     finally:
-        dying.kill()
-        dying.wait()
-    assert dying.returncode == -9  # it really was killed
+        if dying.poll() is None:
+            dying.kill()
+            dying.wait()
+    reliability.faults_served(
+        "server killed mid-run", ["die"], faults_of(a for a, _ in served_by(dying))
+    )
+    assert died == -signal.SIGKILL, died
     first = read_output(out)
     restarted, url2 = _serve_process(tmp_path, ["ok"])
     try:

@@ -1,8 +1,12 @@
 """The embedded default, for real: llama.cpp's server on 127.0.0.1 with models pulled from PyPI.
 
 SmolLM2-135M checks the plumbing (start, extract, validate, stop); Qwen2.5-Coder-1.5B extracts the
-seed article end to end. A missing model or server is a failure, never a silent skip: this tier is
-the product's default path.
+seed article end to end and must find most of its key facts (``gold/seed_facts.toml``). A missing
+model or server is a failure, never a silent skip: this tier is the product's default path.
+
+"No invented number" is checked with the tests' own reader (``tests/count_reader.py``), not with
+the ``supports_value`` that grounding filters with: that one accepts "a 10-year-old boy" as 10, so
+checking grounding's output with it could never fail.
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ from extractor.backends import get_backend
 from extractor.backends.local import LlamaServer, find_running, write_state
 from extractor.backends.models import get_model
 from extractor.pipeline import Strategy, extract_article
-from extractor.pipeline.numbers import supports_value
 from extractor.schema import Article, ArticleExtraction
+from tests.count_reader import read_counts, states_count_of_people
 
 pytestmark = pytest.mark.local_llm
 
@@ -33,7 +37,10 @@ def _assert_grounded(extraction: ArticleExtraction, text: str) -> None:
             assert item.span is not None, item
             assert text[item.span.start : item.span.end] == item.evidence
         for c in event.counts:  # no invented number survives grounding
-            assert supports_value(c.evidence, c.value, c.upper) is not None, c
+            assert states_count_of_people(c.evidence, c.value, c.upper), (
+                c,
+                read_counts(c.evidence),
+            )
         for p in event.places:
             assert p.name.casefold() in text.casefold() or p.name in p.evidence
 
@@ -104,13 +111,23 @@ def test_serve_state_is_reused() -> None:
 
 def test_qwen_extracts_the_seed_article(seed_text: str) -> None:
     import datetime as dt
+    import tomllib
+
+    from benchmarks.seed_facts import FACTS, tally
 
     result = extract(seed_text, backend="local/qwen2.5-coder-1.5b", published=dt.date(2019, 8, 7))
     assert result.events, "the seed article reports several events"
     _assert_grounded(result, seed_text)
-    values = {c.value for e in result.events for c in e.counts}
-    assert values & {10, 18, 13, 30, 800, 400_000}, values
     assert all(e.event_type.value for e in result.events)
+    # Most of the 16 key facts, and most of the 7 counts among them: the default found 12 of 16
+    # (5 of 7 counts) in the canonical run and 10-14 across servers and builds (README), so a
+    # regression shows here while a 1.5B model's run-to-run wobble does not.
+    facts = tally(result, seed_text)
+    assert facts.total == 16 and facts.found >= 10, facts.missing
+    counts = {(c.kind.value, c.value) for e in result.events for c in e.counts}
+    count_facts = [(k, v) for k, v in tomllib.loads(FACTS.read_text(encoding="utf-8"))["counts"]]
+    found = [f for f in count_facts if f in counts]
+    assert len(count_facts) == 7 and len(found) >= 4, (found, counts)
 
 
 def test_constrain_article_on_the_real_server_keeps_values_to_the_articles_own(

@@ -16,7 +16,13 @@ from typer.testing import CliRunner
 from extractor.backends import GenerateSettings, get_backend
 from extractor.cli import app
 from extractor.errors import BackendError
-from extractor.pipeline import Constrain, PipelineSettings, Strategy, extract_article
+from extractor.pipeline import (
+    Constrain,
+    PipelineSettings,
+    Strategy,
+    extract_article,
+    schema_sha256,
+)
 from extractor.pipeline.prompts import load_prompt
 from extractor.records import ExtractionRecord, RecordMeta
 from extractor.run import ResponseCache, Work, run_batch
@@ -232,7 +238,18 @@ def test_runner_resumes_without_duplicates_and_cache_skips_work(
     script = Script([ok(WHOLE)])
     url = serve(httpserver, script)
     out = tmp_path / "out.jsonl"
-    done = ExtractionRecord(id="a0", extraction=None, meta=_META, error="earlier")
+    work = Work(load_prompt(), Strategy.WHOLE, GenerateSettings(max_retries=0))
+    # made as this run makes records (a log of other work is refused: test_run_robustness.py)
+    meta = _META.model_copy(
+        update={
+            "backend": f"openai-compatible/replay@{url}",
+            "model": "replay",
+            "prompt_sha256": work.prompt.sha256,
+            "schema_sha256": schema_sha256(),
+            "strategy": "whole",
+        }
+    )
+    done = ExtractionRecord(id="a0", extraction=None, meta=meta, error="earlier")
     # a0 was written by an earlier run; a1 was being written when that run was killed
     out.write_text(done.model_dump_json() + '\n{"id": "a1", "extr', encoding="utf-8")
     cache = ResponseCache(tmp_path / "cache.sqlite")
@@ -244,7 +261,7 @@ def test_runner_resumes_without_duplicates_and_cache_skips_work(
                 _articles(5),
                 backend,
                 output=path,
-                work=Work(load_prompt(), Strategy.WHOLE, GenerateSettings(max_retries=0)),
+                work=work,
                 concurrency=3,
                 cache=cache,
             )

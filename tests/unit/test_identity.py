@@ -11,8 +11,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import pytest
+
 from extractor.backends import GenerateSettings
 from extractor.pipeline import (
+    PIPELINE_VERSION,
     Constrain,
     PipelineSettings,
     Strategy,
@@ -46,12 +49,14 @@ def test_prompt_and_schema_hashes_are_those_of_the_recorded_runs() -> None:
     assert schema_sha256() == SCHEMA_SHA256
 
 
-def test_cache_keys_are_those_computed_before_the_settings_were_split() -> None:
-    # Both figures were computed by the code before GenerateSettings lost its pipeline fields.
+def test_cache_keys_are_stable() -> None:
+    # Recomputed on 2026-12-02 when the pipeline version joined the key (every earlier cache entry
+    # is a miss once); the settings split before that left them unchanged. A change here means
+    # every cached record is paid for again: it must come with a reason.
     backend = _Backend()
     work = Work(load_prompt(), Strategy.SENTENCE)
     assert cache_key(backend, work, ARTICLE) == (  # type: ignore[arg-type]
-        "a41d15b5cc6ae000d4b20d4993255b6d6cd915e942b3f437b0fa09e054333141"
+        "6af14f8bb96990b2a49943acadfb72be18f27999f91e06a9eb5e70868c496b69"
     )
     other = Work(
         load_prompt(),
@@ -60,8 +65,15 @@ def test_cache_keys_are_those_computed_before_the_settings_were_split() -> None:
         PipelineSettings(constrain=Constrain.ARTICLE),
     )
     assert cache_key(backend, other, ARTICLE) == (  # type: ignore[arg-type]
-        "a886bef66b328d0a5c60790fc29e38dd0e4b80aa1469a3b7fe5d33811798edfd"
+        "8579ddb281bb2ace2f057f934aa2685160799cb3620141519a67626f972a919f"
     )
+
+
+def test_a_new_pipeline_version_changes_the_cache_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    backend, work = _Backend(), Work(load_prompt(), Strategy.SENTENCE)
+    before = cache_key(backend, work, ARTICLE)  # type: ignore[arg-type]
+    monkeypatch.setattr("extractor.run.work.PIPELINE_VERSION", PIPELINE_VERSION + 1)
+    assert cache_key(backend, work, ARTICLE) != before  # type: ignore[arg-type]
 
 
 def test_flat_settings_keep_the_keys_and_order_run_files_record() -> None:

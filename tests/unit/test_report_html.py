@@ -301,6 +301,37 @@ def test_run_covering_fewer_articles_gets_a_placeholder(
     assert "This run did not cover this article." in _panel_of(page, SEED, run=1)
 
 
+def _geo_rows(panel: str) -> dict[str, str]:
+    """Place path -> its row in a panel's geocoded-places table."""
+    table = panel[panel.index('data-key="places-geo"') :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r'<tr class="geo" data-path="([^"]+)"[^>]*>(.*?)</tr>', table)
+    return dict(rows)
+
+
+def test_panel_shows_where_each_predicted_place_was_resolved(page: str) -> None:
+    panel = _panel_of(page, SEED, run=1)
+    assert "places, geocoded" in panel
+    rows = _geo_rows(panel)
+    kafr = rows["events[2].places[0]"]  # "Kafr Zita", the town itself: GeoNames' point
+    assert "Kafr Zita" in kafr  # the name as predicted, then where it resolved to
+    assert "Kafr Zaytā" in kafr and "Hama, Syria" in kafr and "35.3743, 36.6033" in kafr
+    assert "geo-precision 1 · the town" in kafr and "geonames:168620" in kafr
+    assert '<span class="tag ok">placed</span>' in kafr
+    hama = rows["events[0].places[2]"]  # "Hama province": the province's centroid
+    assert "geo-precision 3" in hama and "(centroid)" in hama and "geonames-admin1:SY.10" in hama
+    zakat = rows["events[0].places[0]"]  # not in the gazetteer: unplaced, with the reason
+    assert '<span class="tag opt">unplaced</span>' in zakat
+    assert "no gazetteer entry matches the name" in zakat
+    assert re.search(r'data-path="events\[2\]\.places\[0\]" data-status="placed"', panel)
+
+
+def test_page_can_leave_places_ungeocoded(runs: dict[str, RunView], gold: GoldSet) -> None:
+    page = render_html(runs, gold, title="t", geocode=False)
+    assert '<table class="items" data-key="places-geo">' not in page
+    assert "Kafr Zaytā" not in page and "geo-precision" not in page
+
+
 # --------------------------------------------------------------------------- in a browser
 
 needs_chromium = pytest.mark.skipif(
@@ -336,6 +367,21 @@ def test_chromium_renders_summary_and_highlights(
     assert dom.count('class="hl g p0 p1"') > 10
     assert f'data-article-id="{SEED}"' in dom and f'data-article-id="{FAILED}"' in dom
     assert EXTRA_ACTOR in dom
+
+
+@needs_chromium
+def test_chromium_shows_each_places_resolution(
+    tmp_path: Path, runs: dict[str, RunView], gold: GoldSet
+) -> None:
+    path = write_html(tmp_path / "report.html", runs, gold, title="Fixture review")
+    dom = chromium(tmp_path, "--dump-dom", path.as_uri()).stdout
+    section = dom[dom.index(f'data-article-id="{SEED}"') :]
+    table = section[section.index('data-key="places-geo"') :]
+    table = table[: table.index("</table>")]
+    row = re.search(r'<tr class="geo" data-path="events\[2\]\.places\[0\]"[^>]*>(.*?)</tr>', table)
+    assert row is not None
+    assert "Kafr Zaytā" in row[1] and "Hama, Syria" in row[1] and "geo-precision 1" in row[1]
+    assert 'data-status="unplaced"' in table and 'data-status="placed"' in table
 
 
 @needs_chromium

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from extractor.backends import get_backend
 from extractor.run.cache import ResponseCache
-from extractor.run.runner import OnRecord, RunStats, default_concurrency, run_batch
+from extractor.run.runner import OnRecord, RunPolicy, RunStats, default_concurrency, run_batch
 from extractor.run.work import Work
 from extractor.schema import Article
 
@@ -44,6 +44,7 @@ def run_engine(
     on_record: OnRecord | None = None,
     ray_actors: int | None = None,
     ray_address: str | None = None,
+    policy: RunPolicy | None = None,
 ) -> RunStats:
     """Extract every article not yet in ``output`` with the engine, appending each record.
 
@@ -58,11 +59,15 @@ def run_engine(
         on_record: called with each record once it is written.
         ray_actors: actors in the Ray pool (``ray`` only; default up to 4).
         ray_address: the Ray cluster to join (``ray`` only).
+        policy: retry, mixing and error-rate rules (``runner.RunPolicy``).
 
     Raises:
         BackendError: the backend became unreachable; records already written stay.
-        ConfigError: a bad backend id, or Ray missing for ``ray``.
+        ConfigError: a bad backend id, Ray missing for ``ray``, or a resume that would mix
+            records made otherwise.
         InputError: duplicate article ids.
+        OutputError: the log or cache is held by another run, or the log cannot be written.
+        TooManyFailures: the error rate went over ``policy.max_error_rate``.
     """
     in_flight = concurrency or default_concurrency(backend_id)
     if engine == Engine.RAY:
@@ -77,6 +82,7 @@ def run_engine(
             options=options,
             cache=cache,
             on_record=on_record,
+            policy=policy,
         )
     backend = get_backend(backend_id)
 
@@ -90,6 +96,7 @@ def run_engine(
                 concurrency=in_flight,
                 cache=cache,
                 on_record=on_record,
+                policy=policy,
             )
         finally:
             await backend.aclose()

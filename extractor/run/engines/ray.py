@@ -6,9 +6,10 @@
   ``extract_article`` on its batches with asyncio, ``ceil(concurrency / actors)`` requests in
   flight, so ``concurrency`` stays the total number of requests in flight against the endpoint.
 - The actors return the records, and the driver appends them to the JSONL log (flushed per record)
-  and puts the successful ones in the SQLite cache. One process writes both files, so no node
-  needs a shared file system or a lock (SQLite over NFS is unsafe), and resuming works exactly as
-  with the local runner: the log says what is done, whichever engine wrote it.
+  and puts the successful ones in the SQLite cache. One process writes both files (and holds
+  their locks), so no node needs a shared file system (SQLite over NFS is unsafe), and resuming
+  works exactly as with the local runner: the log says what is done, whichever engine wrote it,
+  and the same rules refuse a mixed log and redo failures (``runner.RunPolicy``).
 - Parquet and ``datasets`` outputs are written from the log at the end (``run.outputs.export``).
 
 Ray is an optional dependency (``pip install 'extractor[ray]'``), imported only here.
@@ -31,8 +32,8 @@ from extractor.backends import Backend, get_backend
 from extractor.errors import BackendError, ConfigError
 from extractor.records import ExtractionRecord
 from extractor.run.cache import ResponseCache
-from extractor.run.runner import OnRecord, RunLog, RunStats
-from extractor.run.work import Work, cache_key
+from extractor.run.runner import OnRecord, RunLog, RunPolicy, RunStats
+from extractor.run.work import RUN_LEVEL, Work, cache_key
 from extractor.schema import Article
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class ExtractBatch:
         async with self._gate:
             try:
                 record = await self._work.extract(article, self._backend)
-            except BackendError as exc:  # the driver stops the run, as the local runner does
+            except RUN_LEVEL as exc:  # the driver stops the run, as the local runner does
                 return "", str(exc)
         return record.model_dump_json(exclude_none=False), ""
 
@@ -137,6 +138,7 @@ def run_ray(
     options: RayOptions | None = None,
     cache: ResponseCache | None = None,
     on_record: OnRecord | None = None,
+    policy: RunPolicy | None = None,
 ) -> RunStats:
     """Extract every article not yet in ``output`` on Ray Data and append its record.
 
@@ -149,6 +151,7 @@ def run_ray(
         options: concurrency, actors, CPUs per actor, the cluster to join.
         cache: the response cache, read and written by this process only.
         on_record: called with each record once it is written.
+        policy: retry, mixing and error-rate rules, as for ``runner.run_batch``.
 
     Returns:
         What the run did.
@@ -158,6 +161,7 @@ def run_ray(
             would start its own server).
         BackendError: an actor could not reach the backend; records already written stay.
         InputError: duplicate article ids in the input.
+        OutputError, ConfigError, TooManyFailures: as ``runner.run_batch``.
     """
     if backend_id.startswith("local/"):
         raise ConfigError(
@@ -165,8 +169,8 @@ def run_ray(
             "openai-compatible/MODEL@http://host:8000/v1 (start one with `extractor serve`)"
         )
     _ray()  # fail before anything is written when Ray is missing
-    run = RunLog(articles, output, cache, on_record)
     backend = get_backend(backend_id)  # for cache keys only: the driver makes no request
+    run = RunLog(articles, output, cache, on_record, expected=work.meta(backend), policy=policy)
     keys: dict[str, str] = {}
     pending: list[Article] = []
     with contextlib.closing(run):
