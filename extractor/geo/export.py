@@ -34,7 +34,7 @@ from extractor.geo.attach import article_context, article_text, geocode_extracti
 from extractor.geo.codebooks import ACLED_COLUMNS, PROVENANCE_COLUMNS, UCDP_COLUMNS, event_row
 from extractor.geo.gazetteer import Gazetteer, default_gazetteer
 from extractor.geo.model import GeoResult
-from extractor.records import ExtractionRecord, RunInfo, atomic_path
+from extractor.records import ExtractionRecord, RunInfo, atomic_path, iter_records
 from extractor.schema import Article
 
 logger = logging.getLogger(__name__)
@@ -131,28 +131,8 @@ class Source:
 
 
 def _lenient_records(log: Path, problems: list[str]) -> list[ExtractionRecord]:
-    """The log's records by its rules, a bad line reported and skipped instead of raised.
-
-    ``records.iter_records`` stops at a bad line (right for a resumed run); an export goes on.
-    """
-    by_id: dict[str, ExtractionRecord] = {}
-    try:
-        with log.open("rb") as f:
-            for n, raw in enumerate(f, 1):
-                if not raw.strip():
-                    continue
-                try:
-                    record = ExtractionRecord.model_validate_json(raw.decode("utf-8"))
-                except (ValidationError, UnicodeDecodeError) as exc:
-                    if not raw.endswith(b"\n"):  # the last line, cut short by a kill
-                        logger.warning("%s:%d: skipping a torn last line", log, n)
-                        continue
-                    first = " ".join(str(exc).splitlines()[:3])
-                    problems.append(f"{log}:{n}: not an extraction record: {first}")
-                    continue
-                by_id[record.id] = record
-    except OSError as exc:
-        raise InputError(f"{log}: cannot read the record log: {exc}") from exc
+    """The log's records, one per id (the last written wins), a bad line reported and skipped."""
+    by_id = {r.id: r for r in iter_records(log, on_bad_line=problems.append)}
     return list(by_id.values())
 
 
