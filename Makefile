@@ -101,7 +101,7 @@ test: models llama-server chromium lint
 	$(X) gold validate gold/v1
 	$(X) gold validate gold/v2
 	$(X) check eval/suites/default.toml
-	$(VENV)/bin/pytest -q --reliability-report=eval/reports
+	$(VENV)/bin/pytest -q --reliability-report=eval/reports --reliability-readme=README.md
 
 # Speed, memory and quality figures (eval/reports/*.md); run on an otherwise idle machine.
 bench: models

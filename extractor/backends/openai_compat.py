@@ -36,6 +36,7 @@ from extractor.backends import (
     Usage,
     validation_context,
 )
+from extractor.backends.profile import event_hooks, recording
 from extractor.errors import BackendError, ConfigError
 from extractor.redact import ScrubFilter, redact_url, remember, scrub
 
@@ -179,6 +180,8 @@ class OpenAICompatBackend:
                 max_retries=http_retries,
                 default_headers=auth or None,
                 default_query=query or None,
+                # the SDK's own client settings, plus hooks that time each request
+                http_client=openai.DefaultAsyncHttpxClient(event_hooks=event_hooks()),
             )
             instructor_client = instructor.from_openai(self._client, mode=_MODES[mode])
         self._instructor: Any = instructor_client
@@ -257,46 +260,51 @@ class OpenAICompatBackend:
         attempts: list[int] = []
         token = _attempts.set(attempts)
         context_token = validation_context.set(dict(context or {}))
-        try:
-            output, completion = await self._instructor.chat.completions.create_with_completion(
-                model=self.model,
-                messages=list(messages),
-                response_model=_response_schema(response_model),
-                max_retries=settings.max_retries,
-                temperature=settings.temperature,
-                max_tokens=settings.max_tokens,
-                seed=settings.seed,
-                timeout=settings.timeout_s,
-                extra_body=extra_body or None,
-                token_budget=settings.token_budget,
-            )
-        except InstructorRetryException as exc:
-            cause = exc.__cause__
-            if isinstance(cause, openai.APIError):  # HTTP-level failure, not a bad reply
-                raise _backend_error(self.id, self.base_url, cause) from cause
-            message = scrub(" ".join(str(exc).split()))[:800] or "validation failed after retries"
-            return FailedCompletion(
-                raw=scrub(_raw_text(exc.last_completion)) or None,
-                usage=_usage_from(exc.total_usage),
-                attempts=max(len(attempts), int(exc.n_attempts or 0)),
-                latency_s=time.perf_counter() - start,
-                error=message,
-            )
-        except InstructorError as exc:  # truncated output, token budget...
-            last = getattr(exc, "last_completion", None)
-            total = getattr(exc, "total_usage", None)
-            return FailedCompletion(
-                raw=scrub(_raw_text(last)) or None,
-                usage=_usage_from(total) if total is not None else _usage_of(last),
-                attempts=max(1, len(attempts)),
-                latency_s=time.perf_counter() - start,
-                error=f"{type(exc).__name__}: {scrub(' '.join(str(exc).split()))[:600]}",
-            )
-        except openai.APIError as exc:
-            raise _backend_error(self.id, self.base_url, exc) from exc
-        finally:
-            _attempts.reset(token)
-            validation_context.reset(context_token)
+        with recording() as requests:
+            try:
+                output, completion = await self._instructor.chat.completions.create_with_completion(
+                    model=self.model,
+                    messages=list(messages),
+                    response_model=_response_schema(response_model),
+                    max_retries=settings.max_retries,
+                    temperature=settings.temperature,
+                    max_tokens=settings.max_tokens,
+                    seed=settings.seed,
+                    timeout=settings.timeout_s,
+                    extra_body=extra_body or None,
+                    token_budget=settings.token_budget,
+                )
+            except InstructorRetryException as exc:
+                cause = exc.__cause__
+                if isinstance(cause, openai.APIError):  # HTTP-level failure, not a bad reply
+                    raise _backend_error(self.id, self.base_url, cause) from cause
+                message = (
+                    scrub(" ".join(str(exc).split()))[:800] or "validation failed after retries"
+                )
+                return FailedCompletion(
+                    raw=scrub(_raw_text(exc.last_completion)) or None,
+                    usage=_usage_from(exc.total_usage),
+                    attempts=max(len(attempts), int(exc.n_attempts or 0)),
+                    latency_s=time.perf_counter() - start,
+                    error=message,
+                    requests=tuple(requests),
+                )
+            except InstructorError as exc:  # truncated output, token budget...
+                last = getattr(exc, "last_completion", None)
+                total = getattr(exc, "total_usage", None)
+                return FailedCompletion(
+                    raw=scrub(_raw_text(last)) or None,
+                    usage=_usage_from(total) if total is not None else _usage_of(last),
+                    attempts=max(1, len(attempts)),
+                    latency_s=time.perf_counter() - start,
+                    error=f"{type(exc).__name__}: {scrub(' '.join(str(exc).split()))[:600]}",
+                    requests=tuple(requests),
+                )
+            except openai.APIError as exc:
+                raise _backend_error(self.id, self.base_url, exc) from exc
+            finally:
+                _attempts.reset(token)
+                validation_context.reset(context_token)
         total = getattr(output, "_total_usage", None)
         return Completion(
             output=output,
@@ -304,6 +312,7 @@ class OpenAICompatBackend:
             usage=_usage_from(total) if total is not None else _usage_of(completion),
             attempts=max(1, len(attempts)),
             latency_s=time.perf_counter() - start,
+            requests=tuple(requests),
         )
 
     async def aclose(self) -> None:

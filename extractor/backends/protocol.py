@@ -14,6 +14,8 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
 
+from extractor.backends.profile import RequestProfile
+
 T = TypeVar("T", bound=BaseModel)
 
 validation_context: ContextVar[Mapping[str, Any] | None] = ContextVar(
@@ -65,6 +67,9 @@ class Completion(Generic[T]):
     usage: Usage
     attempts: int
     latency_s: float
+    requests: tuple[RequestProfile, ...] = ()
+    """Each HTTP request made for it (re-asks and SDK retries included), timed; empty when the
+    backend does not profile (``extractor.backends.profile``)."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,8 @@ class FailedCompletion:
     attempts: int
     latency_s: float
     error: str
+    requests: tuple[RequestProfile, ...] = ()
+    """As ``Completion.requests``."""
 
 
 class Backend(Protocol):

@@ -12,6 +12,9 @@ of setup, so a test whose fixture fails is counted as an ``error`` (setup or tea
 (with "=": a bare DIR would be read as a test path before this plugin is loaded)
 (``make test`` passes ``eval/reports``); without the option nothing is written, so running a
 single test never overwrites the figures of a full run with a partial tally.
+``--reliability-readme=FILE`` also rewrites the figures table between the file's
+``<!-- reliability:begin -->`` and ``<!-- reliability:end -->`` lines (``make test`` passes
+``README.md``), so the README quotes what the last full run counted, never a hand copy.
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ class Tally:
     duplicated: int = 0
     outcome: str = "not run"
     duration_s: float = 0.0
+    headline: str = ""
+    """A name for this test's own row in the figures table (the soak), or empty."""
 
     def fault(self, name: str) -> None:
         """A fault this test injected (that it knows was served: prefer ``faults_served``)."""
@@ -66,6 +71,10 @@ class Tally:
         never = sorted(set(planned) - set(served))
         if never:
             raise AssertionError(f"{name}: planned fault(s) never served: {never}")
+
+    def headline_row(self, name: str) -> None:
+        """Give this test rows of its own in the figures table (articles, faults, wall time)."""
+        self.headline = name
 
     def bad_input(self, name: str) -> None:
         """A bad input this test fed in."""
@@ -107,6 +116,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         default=None,
         help="write reliability.json and reliability.md (figures counted by the tests) to DIR",
+    )
+    parser.addoption(
+        "--reliability-readme",
+        metavar="FILE",
+        default=None,
+        help="with --reliability-report, also rewrite FILE's reliability figures block",
     )
 
 
@@ -158,20 +173,16 @@ def totals(tallies: Sequence[Tally]) -> dict[str, int]:
     }
 
 
-def _markdown(figures: dict[str, int], tallies: Sequence[Tally], when: str) -> str:
-    def names(kind: str) -> str:
-        seen: dict[str, int] = {}
-        for t in tallies:
-            for n in getattr(t, kind):
-                seen[n] = seen.get(n, 0) + 1
-        return "; ".join(f"{n} (x{k})" if k > 1 else n for n, k in sorted(seen.items())) or "none"
+def _counted(names: Iterable[str]) -> str:
+    seen: dict[str, int] = {}
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+    return "; ".join(f"{n} (x{k})" if k > 1 else n for n, k in sorted(seen.items())) or "none"
 
+
+def figures_table(figures: dict[str, int], tallies: Sequence[Tally]) -> list[str]:
+    """The figures table (markdown lines): totals, then one row per headline test."""
     lines = [
-        "# Reliability",
-        "",
-        f"Counted by the reliability tests themselves ({when}, "
-        f"Python {platform.python_version()}).",
-        "",
         "| figure | value |",
         "|---|---:|",
         f"| reliability tests (passed / failed) | {figures['tests']} "
@@ -182,6 +193,45 @@ def _markdown(figures: dict[str, int], tallies: Sequence[Tally], when: str) -> s
         f"| articles checked for loss and duplication | {figures['articles_checked']} |",
         f"| records lost | {figures['records_lost']} |",
         f"| records duplicated | {figures['records_duplicated']} |",
+    ]
+    for t in sorted((t for t in tallies if t.headline), key=lambda t: t.headline):
+        lines.append(
+            f"| {t.headline} ({t.outcome}): articles / lost / duplicated / wall s | "
+            f"{t.articles} / {t.lost} / {t.duplicated} / {t.duration_s:.0f} |"
+        )
+        lines.append(f"| {t.headline}: faults served | {_counted(t.faults)} |")
+    return lines
+
+
+README_BEGIN = "<!-- reliability:begin -->"
+README_END = "<!-- reliability:end -->"
+
+
+def rewrite_readme(path: Path, table: Sequence[str]) -> None:
+    """Replace the lines between the README's markers with ``table``.
+
+    Raises:
+        pytest.UsageError: The file lacks the markers (nothing is written).
+    """
+    text = path.read_text(encoding="utf-8")
+    head, begin, rest = text.partition(README_BEGIN + "\n")
+    _, end, tail = rest.partition(README_END)
+    if not begin or not end:
+        raise pytest.UsageError(f"{path}: no {README_BEGIN} ... {README_END} block to rewrite")
+    path.write_text(head + begin + "\n".join(table) + "\n" + end + tail, encoding="utf-8")
+
+
+def _markdown(figures: dict[str, int], tallies: Sequence[Tally], when: str) -> str:
+    def names(kind: str) -> str:
+        return _counted(n for t in tallies for n in getattr(t, kind))
+
+    lines = [
+        "# Reliability",
+        "",
+        f"Counted by the reliability tests themselves ({when}, "
+        f"Python {platform.python_version()}).",
+        "",
+        *figures_table(figures, tallies),
         "",
         f"**Faults:** {names('faults')}.",
         "",
@@ -212,3 +262,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     payload = {"generated": when, "totals": figures, "tests": [asdict(t) for t in tallies]}
     (out / "reliability.json").write_text(json.dumps(payload, indent=1), encoding="utf-8")
     (out / "reliability.md").write_text(_markdown(figures, tallies, when), encoding="utf-8")
+    readme = session.config.getoption("--reliability-readme")
+    if readme:
+        rewrite_readme(Path(readme), figures_table(figures, tallies))

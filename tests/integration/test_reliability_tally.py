@@ -113,3 +113,58 @@ def test_fault_fired(reliability):
     faults = {t["test"].split("::")[-1]: t["faults"] for t in payload["tests"]}
     assert faults == {"test_fault_never_fired": [], "test_fault_fired": ["429, once"]}
     assert (payload["totals"]["faults_injected"], payload["totals"]["failed"]) == (1, 1)
+
+
+def test_the_readme_block_is_rewritten_from_the_tally_with_the_headline_row(
+    pytester: pytest.Pytester,
+) -> None:
+    readme = pytester.path / "README.md"
+    readme.write_text(
+        "# Tool\n\nbefore\n<!-- reliability:begin -->\n| stale | 99 |\n"
+        "<!-- reliability:end -->\nafter\n",
+        encoding="utf-8",
+    )
+    pytester.makepyfile(
+        test_inner="""
+def test_soak(reliability):
+    reliability.headline_row("tiny soak")
+    for kind in ("soak: 429", "soak: 429", "soak: reset"):
+        reliability.fault(kind)
+    reliability.records(["a", "b", "c"], ["a", "b", "b"])
+
+def test_other(reliability):
+    reliability.bad_input("empty file")
+"""
+    )
+    result = pytester.runpytest(
+        "-p",
+        "tests.faults.tally",
+        f"--reliability-report={pytester.path / 'report'}",
+        f"--reliability-readme={readme}",
+    )
+    result.assert_outcomes(passed=2)
+    text = readme.read_text(encoding="utf-8")
+    assert text.startswith("# Tool\n\nbefore\n<!-- reliability:begin -->\n| figure | value |")
+    assert text.endswith("<!-- reliability:end -->\nafter\n")
+    assert "stale" not in text
+    assert "| reliability tests (passed / failed) | 2 (2 / 0) |" in text
+    assert "| faults injected (2 kinds) | 3 |" in text
+    # the soak's own rows: 3 expected, "c" lost, "b" twice
+    assert "| tiny soak (passed): articles / lost / duplicated / wall s | 3 / 1 / 1 / " in text
+    assert "| tiny soak: faults served | soak: 429 (x2); soak: reset |" in text
+
+
+def test_a_readme_without_the_block_is_refused_and_left_alone(pytester: pytest.Pytester) -> None:
+    readme = pytester.path / "README.md"
+    readme.write_text("# Tool\n", encoding="utf-8")
+    pytester.makepyfile(test_inner="def test_x(reliability):\n    reliability.fault('500')\n")
+    result = pytester.runpytest(
+        "-p",
+        "tests.faults.tally",
+        f"--reliability-report={pytester.path / 'report'}",
+        f"--reliability-readme={readme}",
+    )
+    assert "no <!-- reliability:begin --> ... <!-- reliability:end --> block" in str(
+        result.stderr
+    ) + str(result.stdout)
+    assert readme.read_text(encoding="utf-8") == "# Tool\n"

@@ -79,6 +79,7 @@ def extract(src: Path, out: Path, url: str, *more: str) -> subprocess.CompletedP
 def test_soak_10k_articles_with_every_fault_then_retry_failed(
     tmp_path: Path, reliability: Tally
 ) -> None:
+    reliability.headline_row(f"{N:,}-article soak")
     started = time.monotonic()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu_before = children.ru_utime + children.ru_stime
