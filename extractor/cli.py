@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -77,12 +78,14 @@ def friendly(fn: Callable[P, R]) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except ExtractorError as exc:
-            # scrubbed: the message may quote a server's reply or a URL (redact.scrub)
-            msg = f"[red]error:[/red] {scrub(str(exc))}"
+            # scrubbed: the message may quote a server's reply or a URL (redact.scrub); escaped:
+            # "[thresholds]" or a pydantic "[type=...]" is text, not markup
+            msg = f"[red]error:[/red] {escape(scrub(str(exc)))}"
             err.print(msg, highlight=False, markup=True, soft_wrap=True)
             raise typer.Exit(2) from None
         except OSError as exc:  # an output we write ourselves (Parquet, a report): say which
-            err.print(f"[red]error:[/red] {scrub(str(exc))}", highlight=False, soft_wrap=True)
+            msg = f"[red]error:[/red] {escape(scrub(str(exc)))}"
+            err.print(msg, highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return inner
@@ -210,7 +213,7 @@ def extract(
     the run goes on (exit 1 at the end). Rerun with --retry-failed to redo the failures.
     """
     from extractor.pipeline import PipelineSettings
-    from extractor.records import done_ids, failed_ids
+    from extractor.records import log_ids
     from extractor.run import ResponseCache, RunPolicy, Work, run_engine
     from extractor.run.inputs import read_inputs
     from extractor.run.outputs import export, log_path_for
@@ -234,7 +237,8 @@ def extract(
     out_path = output or Path(f"extractions-{time.strftime('%Y%m%d-%H%M%S')}{suffix}")
     log_path = log_path_for(out_path)
     to_stdout = output is None and len(articles) == 1
-    had = done_ids(log_path) - (failed_ids(log_path) if retry_failed else set())
+    in_log, failed = log_ids(log_path)  # one read of the log (the runner reads it once more)
+    had = in_log - failed if retry_failed else in_log
     done = len(had & {a.id for a in articles})
     policy = RunPolicy(
         retry_failed=retry_failed,
@@ -382,9 +386,9 @@ def check(
         title = f"Canonical runs: {result.suite.name}"
         print(markdown_report(result.scores, result.summaries, title=title))
         for note in result.notes:
-            err.print(f"[yellow]note[/yellow] {note}", highlight=False, soft_wrap=True)
+            err.print(f"[yellow]note[/yellow] {escape(note)}", highlight=False, soft_wrap=True)
         for p in result.problems:
-            err.print(f"[red]FAIL[/red] {p}", highlight=False, soft_wrap=True)
+            err.print(f"[red]FAIL[/red] {escape(p)}", highlight=False, soft_wrap=True)
         failed |= bool(result.problems)
     if failed:
         raise typer.Exit(1)

@@ -60,6 +60,7 @@ __all__ = [
     "failed_ids",
     "iter_records",
     "json_object",
+    "log_ids",
     "read_records",
     "repair_tail",
 ]
@@ -281,11 +282,20 @@ def failed_ids(path: Path) -> set[str]:
     Raises:
         InputError: as :func:`iter_records`.
     """
+    return log_ids(path)[1]
+
+
+def log_ids(path: Path) -> tuple[set[str], set[str]]:
+    """The ids in a log, and those whose last record is an error, in one read.
+
+    Raises:
+        InputError: as :func:`iter_records`.
+    """
     last: dict[str, bool] = {}
     if path.exists():
         for r in iter_records(path):
             last[r.id] = r.error is not None
-    return {rid for rid, failed in last.items() if failed}
+    return set(last), {rid for rid, failed in last.items() if failed}
 
 
 # --------------------------------------------------------------------------- writing

@@ -33,6 +33,7 @@ __all__ = [
     "record_staleness",
     "staleness",
     "unversioned",
+    "unversioned_staleness",
 ]
 
 
@@ -82,8 +83,28 @@ def record_staleness(records: Sequence[ExtractionRecord]) -> list[str]:
 
 
 def unversioned(records: Sequence[ExtractionRecord]) -> int:
-    """Records made before pipeline versions were declared (2026-12-02): reported, not failed."""
+    """Records made before pipeline versions were declared (2026-12-02)."""
     return sum(r.meta.pipeline_version is None for r in records)
+
+
+def unversioned_staleness(n: int, suite: Suite) -> tuple[list[str], list[str]]:
+    """Problems and notes for ``n`` records made before pipeline versions were declared.
+
+    They are stale unless the suite says which version they are, and why
+    (``[records_before_versions]``).
+    """
+    if not n:
+        return [], []
+    if suite.unversioned_as is None:
+        return [
+            f"{n} record(s) made before pipeline versions were declared (a suite may say which "
+            "version they are in [records_before_versions], with the reason)"
+        ], []
+    version, because = suite.unversioned_as
+    note = f"{n} record(s) made before pipeline versions are taken as version {version}: {because}"
+    if version != PIPELINE_VERSION:
+        return [f"{note}; the code is at {PIPELINE_VERSION}"], []
+    return [], [note]
 
 
 def mismatches(info: RunInfo, entry: SuiteEntry, suite: Suite) -> list[str]:
@@ -197,13 +218,15 @@ def check_suite(path: Path, runs_dir: Path) -> SuiteResult:
         entry = next(e for e in suite.entries if e.name == name)
         if not run.info.complete:
             result.problems.append(f"{where}: incomplete: resume it with `extractor eval {path}`")
-        result.problems.extend(f"{where}: stale: {why}" for why in staleness(run.info, gold))
-        result.problems.extend(f"{where}: stale: {why}" for why in record_staleness(run.records))
+        stale, notes = unversioned_staleness(unversioned(run.records), suite)
+        stale += staleness(run.info, gold) + record_staleness(run.records)
+        result.notes.extend(f"{where}: {why}" for why in notes)
+        if suite.historical:  # kept for the record: what makes it stale is said, not failed
+            result.notes.append(f"{where}: historical: {suite.historical}")
+            result.notes.extend(f"{where}: stale (historical run): {why}" for why in stale)
+        else:
+            result.problems.extend(f"{where}: stale: {why}" for why in stale)
         result.problems.extend(f"{where}: {why}" for why in mismatches(run.info, entry, suite))
-        if n := unversioned(run.records):
-            result.notes.append(
-                f"{where}: {n} record(s) made before pipeline versions were declared"
-            )
         for key, minimum in suite.thresholds.items():
             got = result.scores[name].results[key].f1
             if got < minimum:

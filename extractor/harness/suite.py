@@ -2,6 +2,15 @@
 
 A system is a backend with a strategy (and, optionally, constrained decoding). The thresholds are
 the minimum micro F1 per score key that CI holds the suite's canonical runs to.
+
+Two declarations say, in the suite file where a reviewer sees them, what ``extractor check`` may
+not work out alone:
+
+- ``historical = "why"``: the runs were made by an earlier pipeline and are kept for the record;
+  they are re-scored against today's gold, but their staleness is reported, not failed;
+- ``[records_before_versions] version = N, because = "..."``: records made before pipeline
+  versions were declared are taken as version N, for the stated (checked) reason; without it such
+  records are stale.
 """
 
 from __future__ import annotations
@@ -10,6 +19,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from extractor.errors import ConfigError
 from extractor.pipeline import DEFAULT_PROMPT, Constrain, Strategy
@@ -40,6 +51,10 @@ class Suite:
     thresholds: dict[ScoreKey, float] = field(default_factory=dict[ScoreKey, float])
     """Minimum micro F1 per score key (e.g. ``"L1/counts/value" = 0.3``)."""
     limit: int | None = None
+    historical: str | None = None
+    """Why the runs are kept though made by an earlier pipeline (None: they must be fresh)."""
+    unversioned_as: tuple[int, str] | None = None
+    """``(version, because)``: records without a pipeline version are taken as this version."""
 
     def run_name(self, entry: SuiteEntry) -> str:
         """The folder of an entry's run under the runs folder: ``<suite>__<name>``."""
@@ -66,6 +81,26 @@ def _thresholds(path: Path, table: dict[str, Any]) -> dict[ScoreKey, float]:
     return {ScoreKey(k): float(v) for k, v in table.items()}
 
 
+class _RecordsBeforeVersions(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    version: int
+    because: str = Field(min_length=1)
+
+
+def _unversioned_as(path: Path, data: dict[str, Any]) -> tuple[int, str] | None:
+    if "records_before_versions" not in data:
+        return None
+    try:
+        table = _RecordsBeforeVersions.model_validate(data["records_before_versions"])
+    except ValidationError as exc:
+        raise ConfigError(
+            f"{path}: [records_before_versions] needs version (an integer) and because (why): "
+            f"{exc.errors()[0]['msg']}"
+        ) from exc
+    return table.version, table.because
+
+
 def load_suite(path: Path) -> Suite:
     """Read ``eval/suites/NAME.toml``.
 
@@ -86,4 +121,6 @@ def load_suite(path: Path) -> Suite:
         prompt=data.get("prompt", DEFAULT_PROMPT),
         thresholds=_thresholds(path, data.get("thresholds", {})),
         limit=data.get("limit"),
+        historical=data.get("historical") or None,
+        unversioned_as=_unversioned_as(path, data),
     )

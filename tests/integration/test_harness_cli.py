@@ -24,9 +24,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def write_run(
-    runs: Path, suite: str, name: str, records: list[ExtractionRecord], **override: object
+    runs: Path,
+    suite: str,
+    name: str,
+    records: list[ExtractionRecord],
+    *,
+    stamp: bool = True,
+    **override: object,
 ) -> Path:
+    """A run folder as `extractor eval` writes it; ``stamp``: records without a pipeline version
+    get today's, as records made now have."""
     gold = fixture_gold()
+    for r in records:
+        if stamp and r.meta.pipeline_version is None:
+            r.meta.pipeline_version = PIPELINE_VERSION
     texts = {ga.article.id: ga.article.text for ga in gold.articles}
     folder = runs / f"{suite}__{name}"
     folder.mkdir(parents=True)
@@ -102,16 +113,69 @@ def test_check_fails_on_records_of_another_pipeline_version(tmp_path: Path, suit
     assert f"1 record(s) made by pipeline version {PIPELINE_VERSION + 1}" in res.output
 
 
-def test_check_notes_records_older_than_declared_versions(tmp_path: Path, suite: Path) -> None:
+def _two_unversioned(tmp_path: Path) -> None:
     records = second_pass_records()
     for r in records:
         r.meta.pipeline_version = PIPELINE_VERSION
     for r in records[:2]:
         r.meta.pipeline_version = None
-    write_run(tmp_path / "runs", "t", "second", records)
+    write_run(tmp_path / "runs", "t", "second", records, stamp=False)
+
+
+def _check(tmp_path: Path, suite: Path) -> tuple[int, str]:
     res = CliRunner().invoke(app, ["check", str(suite), "--runs-dir", str(tmp_path / "runs")])
-    assert res.exit_code == 0, res.output
-    assert "2 record(s) made before pipeline versions were declared" in res.output
+    return res.exit_code, " ".join(res.output.split())
+
+
+def test_records_older_than_declared_versions_are_stale(tmp_path: Path, suite: Path) -> None:
+    _two_unversioned(tmp_path)
+    code, out = _check(tmp_path, suite)
+    assert code == 1
+    assert "stale: 2 record(s) made before pipeline versions were declared" in out
+    assert "[records_before_versions]" in out  # the way out is named, as written
+
+
+def test_a_suite_may_say_which_version_older_records_are_and_why(
+    tmp_path: Path, suite: Path
+) -> None:
+    _two_unversioned(tmp_path)
+    text = suite.read_text(encoding="utf-8")
+    declared = f'\n[records_before_versions]\nversion = {PIPELINE_VERSION}\nbecause = "checked"\n'
+    suite.write_text(text + declared, encoding="utf-8")
+    code, out = _check(tmp_path, suite)
+    assert code == 0, out
+    taken = f"2 record(s) made before pipeline versions are taken as version {PIPELINE_VERSION}"
+    assert f"{taken}: checked" in out
+    # declared as an older version than the code's, they are stale again
+    suite.write_text(
+        text + declared.replace(f"= {PIPELINE_VERSION}", f"= {PIPELINE_VERSION - 1}"),
+        encoding="utf-8",
+    )
+    code, out = _check(tmp_path, suite)
+    assert code == 1 and f"the code is at {PIPELINE_VERSION}" in out
+    suite.write_text(text + "\n[records_before_versions]\nversion = 1\n", encoding="utf-8")
+    code, out = _check(tmp_path, suite)
+    assert code == 2 and "[records_before_versions] needs version" in out
+
+
+def test_a_historical_suite_reports_its_staleness_and_keeps_its_thresholds(
+    tmp_path: Path, suite: Path
+) -> None:
+    _two_unversioned(tmp_path)
+    text = suite.read_text(encoding="utf-8")
+    suite.write_text('historical = "made by an older pipeline"\n' + text, encoding="utf-8")
+    code, out = _check(tmp_path, suite)
+    assert code == 0, out
+    assert "historical: made by an older pipeline" in out
+    assert "stale (historical run): 2 record(s) made before pipeline versions" in out
+    # a historical run is still scored: a field below its threshold fails
+    suite.write_text(
+        'historical = "old"\n'
+        + text.replace('"L1/all/headline" = 0.5', '"L1/all/headline" = 1.01'),
+        encoding="utf-8",
+    )
+    code, out = _check(tmp_path, suite)
+    assert code == 1 and "below the threshold 1.01" in out
 
 
 def test_check_takes_several_suites_and_fails_if_any_fails(tmp_path: Path, suite: Path) -> None:
