@@ -152,6 +152,15 @@ def native_server_binary() -> Path | None:
     return Path(found)
 
 
+def default_slots() -> int:
+    """Requests the server ``local/`` starts decodes at once: the native server's slots, else 1.
+
+    Raises:
+        ConfigError: the native server was asked for and is not installed.
+    """
+    return DEFAULT_SLOTS if native_server_binary() is not None else 1
+
+
 def default_server_command() -> ServerCommand:
     """The server the embedded backend starts (``EXTRACTOR_LLAMA_SERVER``).
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extractor.backends import Backend
+from extractor.backends.servers import default_slots
 from extractor.errors import ConfigError, InputError, TooManyFailures
 from extractor.records import ExtractionRecord, RecordLog, RecordMeta, iter_records
 from extractor.run.cache import ResponseCache, cacheable, from_cache
@@ -46,11 +47,12 @@ OnRecord = Callable[[ExtractionRecord], None]
 
 
 def default_concurrency(backend_id: str) -> int:
-    """Requests in flight when none is asked for: 1 on the embedded server, 8 on anything else.
+    """Requests in flight when none is asked for: the embedded server's slots, 8 elsewhere.
 
-    The embedded llama.cpp server serves one request at a time: more would only queue.
+    llama-cpp-python's server serves one request at a time (more would only queue); llama.cpp's
+    own (``EXTRACTOR_LLAMA_SERVER=native``) decodes one sequence per slot at once.
     """
-    return 1 if backend_id.startswith("local/") else 8
+    return default_slots() if backend_id.startswith("local/") else 8
 
 
 def unique_articles(articles: Iterable[Article]) -> Sequence[Article]:

@@ -9,6 +9,7 @@ import pytest
 
 from extractor.backends import servers
 from extractor.backends.servers import (
+    DEFAULT_SLOTS,
     SERVER_ENV,
     NativeServer,
     default_server_command,
@@ -18,6 +19,7 @@ from extractor.backends.servers import (
     server_kind,
 )
 from extractor.errors import ConfigError
+from extractor.run import default_concurrency
 
 
 def test_native_server_gives_every_slot_the_full_context() -> None:
@@ -76,3 +78,13 @@ def test_log_tail_keeps_the_last_non_blank_lines(tmp_path: Path) -> None:
     assert log_tail(log, lines=3).splitlines() == ["line 27", "line 28", "line 29"]
     assert log_tail(tmp_path / "missing.log") == ""
     assert log_tail(None) == ""
+
+
+def test_the_runner_sends_the_embedded_server_as_many_articles_as_it_has_slots(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("EXTRACTOR_LLAMA_SERVER", raising=False)
+    assert default_concurrency("local/qwen2.5-coder-1.5b") == 1  # llama-cpp-python: one at a time
+    monkeypatch.setenv("EXTRACTOR_LLAMA_SERVER", str(tmp_path / "llama-server"))
+    assert default_concurrency("local/qwen2.5-coder-1.5b") == DEFAULT_SLOTS > 1
+    assert default_concurrency("openai-compatible/m@http://127.0.0.1:1/v1") == 8
