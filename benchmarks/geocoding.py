@@ -34,6 +34,7 @@ import os
 import platform
 import resource
 import statistics
+import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -50,7 +51,7 @@ from extractor.geo import (
     parse,
 )
 from extractor.geo.attach import place_context
-from extractor.geo.gazetteer import Gazetteer
+from extractor.geo.gazetteer import Gazetteer, build_default, read_index, write_index
 from extractor.geo.names import keys
 from extractor.schema import GoldDocument
 
@@ -227,9 +228,15 @@ def main() -> None:
     load = list(os.getloadavg())
     rss0 = _rss_mb()
     t0 = time.perf_counter()
-    default_gazetteer()
+    built = build_default()
     build_s = time.perf_counter() - t0
     index_mb = _rss_mb() - rss0
+    with tempfile.TemporaryDirectory() as tmp:  # the cache a later process reads instead
+        write_index(Path(tmp) / "index.pickle", built)
+        t0 = time.perf_counter()
+        read_index(Path(tmp) / "index.pickle")
+        load_s = time.perf_counter() - t0
+    del built
     docs, ucdp = _load(splits)
     text_ctx = {doc.article_id: context_from_text(text) for _, text, doc in docs}
     items = _contexts(docs)
@@ -248,6 +255,7 @@ def main() -> None:
     unresolved = _judge(rows, ucdp, text_ctx)
     timing = Timing(
         build_s=build_s,
+        load_s=load_s,
         per_1000=statistics.median(geo_times) / len(rows) * 1000,
         ctx_per_1000=statistics.median(ctx_times) / len(docs) * 1000,
         runs=args.runs,
@@ -263,6 +271,7 @@ def main() -> None:
 @dataclass
 class Timing:
     build_s: float
+    load_s: float
     per_1000: float
     ctx_per_1000: float
     runs: int
@@ -475,10 +484,11 @@ def _report(
     out += [
         "## Speed",
         "",
-        f"- Index build (read the packages' data, join, index; once per process): "
+        f"- Index build (read the packages' data, join, index; once per version): "
         f"**{timing.build_s:.1f} s**; the index adds {timing.index_mb:.0f} MB to the process "
         f"(resident memory before and after the build; peak of the whole benchmark "
-        f"{timing.rss_mb:.0f} MB).",
+        f"{timing.rss_mb:.0f} MB). Later processes read it from the cache "
+        f"(`~/.cache/extractor/gazetteer/`) in **{timing.load_s:.1f} s**.",
         f"- Geocoding: **{timing.per_1000:.3f} s per 1,000 places** (median of {timing.runs} "
         f"runs over the {len(rows)} mentions, index built).",
         f"- Reading an article's context (`context_from_text`): {timing.ctx_per_1000:.2f} s "

@@ -23,8 +23,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from extractor.backends.models import MODELS, extractor_home, get_model, is_pulled, model_path
+from extractor.backends.models import MODELS, get_model, is_pulled, model_path
 from extractor.errors import ExtractorError
+from extractor.home import extractor_home
 
 PACKAGES = ("extractor", "openai", "instructor", "pydantic", "datasets", "llama_cpp_python")
 

@@ -39,7 +39,7 @@ from extractor.backends import (
     T,
     servers,
 )
-from extractor.backends.models import ModelSpec, extractor_home, get_model, pull
+from extractor.backends.models import ModelSpec, get_model, pull
 from extractor.backends.openai_compat import OpenAICompatBackend
 from extractor.backends.servers import (
     HOST,
@@ -50,6 +50,7 @@ from extractor.backends.servers import (
     server_kind,
 )
 from extractor.errors import BackendError
+from extractor.home import extractor_home
 
 logger = logging.getLogger(__name__)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from extractor.errors import ConfigError, ModelPullError
+from extractor.home import extractor_home
 from extractor.records import atomic_path, atomic_write
 
 logger = logging.getLogger(__name__)
@@ -134,14 +135,6 @@ MODELS: dict[str, ModelSpec] = {
         ),
     )
 }
-
-
-def extractor_home() -> Path:
-    """The cache folder: ``$EXTRACTOR_HOME``, else ``$XDG_CACHE_HOME/extractor``, else ~/.cache."""
-    if home := os.environ.get("EXTRACTOR_HOME"):
-        return Path(home)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "extractor"
 
 
 def get_model(name: str) -> ModelSpec:

