@@ -8,13 +8,13 @@ set-up, tokenising, HTTP). Beside the requests, the client's own time: the artic
 minus the requests' wall time (building prompts, validating, grounding, re-ask bookkeeping).
 
 llama.cpp's ``llama-server`` reports its timings with every reply. llama-cpp-python's server
-reports none; with ``--verbose`` its log says, per request, how many prompt tokens matched the
-cache and how many remained, which gives the evaluated tokens. Its prefill and decode seconds are
-then *fitted*, by least squares over all its requests (wall = a + b * evaluated + c * completion),
-and the table says so.
+reports none in its replies, but with ``--verbose`` its log has llama.cpp's own counters for each
+request (``llama_perf_context_print``: prompt tokens evaluated and their milliseconds, decode
+milliseconds); it answers one request at a time, so the log's blocks, read once the server has
+stopped (its output is buffered), pair with its requests in order.
 
-    python -m benchmarks.request_profile --servers python native --dev-every 11 \
-        --out eval/reports/request_profile.md
+    python -m benchmarks.request_profile --servers python native \
+        "native:--spec-type ngram-simple" --dev-every 11 --out eval/reports/request_profile.md
 
 Run it on an otherwise idle machine: llama.cpp's threads share the cores with anything else.
 """
@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import os
 import re
+import shlex
 import statistics
 import time
 from dataclasses import dataclass, replace
@@ -47,7 +48,6 @@ from extractor.schema import Article
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_ID = "seed:afp_hama"
-_PREFIX = re.compile(r"Llama\.generate: (\d+) prefix-match hit, remaining (\d+) prompt tokens")
 
 
 @dataclass(frozen=True)
@@ -80,83 +80,68 @@ def sample(dev_every: int) -> list[Article]:
 
 
 def command_for(name: str) -> ServerCommand:
+    """``python``, ``native``, ``native:OPTIONS`` (more llama-server options) or a binary's path."""
     if name == "python":
         return llama_cpp_python_command
-    binary = native_server_binary() if name == "native" else Path(name)
-    if binary is None:
+    kind, _, options = name.partition(":")
+    binary = Path(kind) if kind != "native" else native_server_binary()
+    if binary is None:  # EXTRACTOR_LLAMA_SERVER unset: the one `make llama-server` installs
         os.environ["EXTRACTOR_LLAMA_SERVER"] = "native"
         binary = native_server_binary()
     assert binary is not None
-    return NativeServer(binary)
+    return NativeServer(binary, extra=tuple(shlex.split(options)))
 
 
-def with_log_prefill(requests: list[RequestProfile], log_text: str) -> list[RequestProfile]:
-    """Fill the evaluated and cached tokens of llama-cpp-python's requests from its verbose log
-    (one prefix-match line per generation, in order); left as they are if the counts differ."""
-    hits = [(int(a), int(b)) for a, b in _PREFIX.findall(log_text)]
+_PROMPT_EVAL = re.compile(r"prompt eval time =\s*([\d.]+) ms /\s*(\d+) tokens")
+_DECODE = re.compile(r"perf_context_print:\s+eval time =\s*([\d.]+) ms /\s*(\d+) runs")
+
+
+def with_log_timings(requests: list[RequestProfile], log_text: str) -> list[RequestProfile]:
+    """llama-cpp-python's requests with the prefill and decode its verbose log counted for each.
+
+    One ``prompt eval`` / ``eval`` pair per generation, in order; the server's start-up probe is
+    the first when there is one more than the requests answered. Left as they are when the
+    counts do not pair up.
+    """
+    prompts = [(float(ms), int(n)) for ms, n in _PROMPT_EVAL.findall(log_text)]
+    decodes = [float(ms) for ms, _ in _DECODE.findall(log_text)]
     answered = [i for i, r in enumerate(requests) if r.status == 200]
-    if len(hits) != len(answered):
+    if len(prompts) == len(decodes) == len(answered) + 1:
+        prompts, decodes = prompts[1:], decodes[1:]  # the probe
+    if not answered or not len(prompts) == len(decodes) == len(answered):
         return requests
     out = list(requests)
-    for i, (cached, remaining) in zip(answered, hits, strict=True):
-        out[i] = replace(out[i], cached_tokens=cached, evaluated_tokens=remaining)
-    return out
-
-
-def fitted_costs(requests: list[RequestProfile]) -> tuple[float, float, float] | None:
-    """Least-squares (fixed s, s per evaluated token, s per completion token) over requests."""
-    import numpy as np
-
-    rows = [r for r in requests if r.evaluated_tokens is not None and r.completion_tokens]
-    if len(rows) < 4:
-        return None
-    a = np.array([[1.0, r.evaluated_tokens or 0, r.completion_tokens or 0] for r in rows])
-    b = np.array([r.wall_s for r in rows])
-    solution, *_ = np.linalg.lstsq(a, b, rcond=None)
-    fixed, per_prompt, per_completion = (float(x) for x in solution)
-    return fixed, per_prompt, per_completion
-
-
-def with_fitted_timings(
-    requests: list[RequestProfile], costs: tuple[float, float, float]
-) -> list[RequestProfile]:
-    """Requests without server timings, given the fitted prefill and decode seconds."""
-    _, per_prompt, per_completion = costs
-    return [
-        r
-        if r.prefill_s is not None or r.evaluated_tokens is None
-        else replace(
+    for i, (prefill_ms, evaluated), decode_ms in zip(answered, prompts, decodes, strict=True):
+        r = out[i]
+        out[i] = replace(
             r,
-            prefill_s=max(0.0, per_prompt * r.evaluated_tokens),
-            decode_s=max(0.0, per_completion * (r.completion_tokens or 0)),
+            evaluated_tokens=evaluated,
+            cached_tokens=None if r.prompt_tokens is None else max(0, r.prompt_tokens - evaluated),
+            prefill_s=prefill_ms / 1000,
+            decode_s=decode_ms / 1000,
         )
-        for r in requests
-    ]
+    return out
 
 
 def run_server(
     name: str, articles: list[Article], model: str
 ) -> tuple[list[ArticleProfile], dict[str, object]]:
-    os.environ["EXTRACTOR_LLAMA_VERBOSE"] = "true"  # llama-cpp-python's prefix-match lines
+    os.environ["EXTRACTOR_LLAMA_VERBOSE"] = "true"  # llama-cpp-python's per-request counters
     command = command_for(name)
     label = server_kind(command)
     server = LlamaServer.start(get_model(model), command=command)
     assert server.process is not None and server.log_path is not None
-    log = server.log_path
+    log = server.log_path  # this server's own (a new file per start)
     out: list[ArticleProfile] = []
 
     async def go() -> None:
         backend = llama_client(model, server.base_url)
         try:
             for article in articles:
-                since = log.stat().st_size
                 with recording() as requests:
                     started = time.perf_counter()
                     await extract_article(article, backend, strategy=Strategy.SENTENCE)
                     latency = time.perf_counter() - started
-                text = log.read_text(encoding="utf-8", errors="replace")[since:]
-                if not any(r.evaluated_tokens is not None for r in requests):
-                    requests[:] = with_log_prefill(requests, text)
                 out.append(ArticleProfile(label, article.id, len(article.text), latency, requests))
         finally:
             await backend.aclose()
@@ -168,11 +153,11 @@ def run_server(
         server.stop()
     facts: dict[str, object] = {"server": label, "peak_rss_mb": round(rss)}
     every = [r for a in out for r in a.requests]
-    if every and all(r.prefill_s is None for r in every):
-        costs = fitted_costs(every)
-        if costs is not None:
-            facts["fitted"] = costs
-            out = [replace(a, requests=with_fitted_timings(a.requests, costs)) for a in out]
+    if every and all(r.prefill_s is None for r in every):  # no timings in the replies
+        timed = with_log_timings(every, log.read_text(encoding="utf-8", errors="replace"))
+        facts["timings"] = "from its verbose log" if timed is not every else "none"
+        it = iter(timed)
+        out = [replace(a, requests=[next(it) for _ in a.requests]) for a in out]
     return out, facts
 
 
@@ -246,13 +231,10 @@ def main() -> None:
     for name in args.servers:
         got, facts = run_server(name, articles, args.model)
         profiles += got
-        fitted = facts.get("fitted")
-        if isinstance(fitted, tuple):
-            fixed, per_prompt, per_completion = fitted
+        if "timings" in facts:
             notes.append(
-                f"- {facts['server']}: no server timings; prefill and decode seconds are fitted "
-                f"over its requests: {fixed:.2f} s per request + {per_prompt * 1000:.2f} ms per "
-                f"evaluated prompt token + {per_completion * 1000:.1f} ms per completion token."
+                f"- {facts['server']}: no timings in its replies; prefill and decode "
+                f"{facts['timings']} (llama.cpp's counters, per request in order)."
             )
         notes.append(f"- {facts['server']}: peak RSS {facts['peak_rss_mb']} MB.")
     out = (

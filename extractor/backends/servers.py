@@ -8,6 +8,7 @@ chosen with ``EXTRACTOR_LLAMA_SERVER``). ``local.py`` starts, probes, supervises
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import signal
 import sys
@@ -92,6 +93,11 @@ SERVER_ENV = "EXTRACTOR_LLAMA_SERVER"
 there) or on PATH; or the path of a ``llama-server`` binary. The native server is not the default
 yet: on the seed article it has not shown a clean gain (README, "Embedded servers")."""
 
+SERVER_ARGS_ENV = "EXTRACTOR_LLAMA_SERVER_ARGS"
+"""More ``llama-server`` options (a shell-quoted string), e.g. ``--spec-type ngram-simple`` or
+``--cache-reuse 256``: they are part of the server's kind, so records and cache keys tell them
+apart."""
+
 DEFAULT_SLOTS = 4
 """Parallel sequences of the native server: on a CPU, decoding is bound by memory bandwidth, so
 several sequences decode at little more than the cost of one."""
@@ -103,6 +109,8 @@ class NativeServer:
 
     binary: Path
     slots: int = DEFAULT_SLOTS
+    extra: tuple[str, ...] = ()
+    """More command-line options, after ours (``EXTRACTOR_LLAMA_SERVER_ARGS``)."""
 
     def __call__(
         self, model_file: Path, *, alias: str, port: int, n_ctx: int, threads: int
@@ -127,6 +135,7 @@ class NativeServer:
             "--batch-size",
             "512",
             "--no-webui",
+            *self.extra,
         ]
 
 
@@ -169,7 +178,7 @@ def default_server_command() -> ServerCommand:
     """
     binary = native_server_binary()
     if binary is not None:
-        return NativeServer(binary)
+        return NativeServer(binary, extra=tuple(shlex.split(os.environ.get(SERVER_ARGS_ENV, ""))))
     try:
         import llama_cpp.server  # noqa: F401 # pyright: ignore[reportUnusedImport]
     except ImportError as exc:
@@ -184,5 +193,6 @@ def default_server_command() -> ServerCommand:
 def server_kind(command: ServerCommand) -> str:
     """``llama-server (4 slots)`` or ``llama-cpp-python``, for records and ``extractor doctor``."""
     if isinstance(command, NativeServer):
-        return f"llama.cpp llama-server ({command.slots} slots)"
+        extra = f", {' '.join(command.extra)}" if command.extra else ""
+        return f"llama.cpp llama-server ({command.slots} slots{extra})"
     return "llama-cpp-python server (1 request at a time)"

@@ -188,6 +188,12 @@ def write_run_info(run_dir: Path, setup: RunSetup, *, complete: bool) -> RunInfo
     previous = _read_info(run_dir / "run.json")
     if previous is not None and previous.started < started:
         started = previous.started  # a resumed run started when its first part did
+    summary = summarise_run(records)
+    finished = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    commit = git_commit()
+    if previous is not None and previous.complete == complete and previous.summary == summary:
+        # nothing was made this time (a re-score): the run finished when, and on what, it did
+        finished, commit = previous.finished, previous.git_commit
     gold_path = setup.suite.gold
     cwd = Path.cwd()
     info = RunInfo(
@@ -205,11 +211,11 @@ def write_run_info(run_dir: Path, setup: RunSetup, *, complete: bool) -> RunInfo
         gold_sha256=setup.gold.sha256,
         articles=[a.id for a in setup.articles if complete or a.id in done],
         article_sha256={a.id: sha256(a.text) for a in setup.articles},
-        git_commit=git_commit(),
+        git_commit=commit,
         settings=setup.work.flat_settings(),
         started=started,
-        finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        summary=summarise_run(records),
+        finished=finished,
+        summary=summary,
         errors=[RunError(id=r.id, error=r.error) for r in records if r.error],
     )
     atomic_write(run_dir / "run.json", json.dumps(info.model_dump(mode="json"), indent=1))

@@ -92,7 +92,7 @@ def lenient_matches(score: CorpusScore, limit: int = 50) -> str:
             for m in fs.matches:
                 if m.rule in (Rule.SKELETON, Rule.CONTAINMENT):
                     lines.append(
-                        f"| {doc.article_id[:18]} | {key.field.value} | "
+                        f"| {doc.article_id} | {key.field.value} | "
                         f"{m.pred.label} | {m.gold.label} | {m.rule.value} |"
                     )
     if not lines:

@@ -7,6 +7,7 @@ copy of it, written as run folders the way `extractor eval` writes them.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -30,10 +31,10 @@ def write_run(
     records: list[ExtractionRecord],
     *,
     stamp: bool = True,
-    **override: object,
+    override: Mapping[str, object] | None = None,
 ) -> Path:
     """A run folder as `extractor eval` writes it; ``stamp``: records without a pipeline version
-    get today's, as records made now have."""
+    get today's, as records made now have; ``override``: run.json fields to write instead."""
     gold = fixture_gold()
     for r in records:
         if stamp and r.meta.pipeline_version is None:
@@ -57,7 +58,7 @@ def write_run(
         "article_sha256": {r.id: text_sha256(texts[r.id]) for r in records},
         "summary": {"articles": len(records), "failed": sum(r.error is not None for r in records)},
     }
-    info.update(override)
+    info.update(override or {})
     (folder / "run.json").write_text(json.dumps(info), encoding="utf-8")
     return folder
 
@@ -99,7 +100,7 @@ def test_check_passes_on_a_fresh_run(tmp_path: Path, suite: Path) -> None:
 def test_check_fails_on_a_stale_run(
     tmp_path: Path, suite: Path, override: dict[str, object], why: str
 ) -> None:
-    write_run(tmp_path / "runs", "t", "second", second_pass_records(), **override)
+    write_run(tmp_path / "runs", "t", "second", second_pass_records(), override=override)
     res = CliRunner().invoke(app, ["check", str(suite), "--runs-dir", str(tmp_path / "runs")])
     assert res.exit_code == 1 and why in res.output
 
@@ -261,6 +262,17 @@ def test_bad_predictions_line_is_named(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "p.jsonl:1: not an extraction record" in res.output
 
 
+def replay_suite(tmp_path: Path, url: str) -> Path:
+    """A suite of one system, ``r``, on the replay server at ``url``, over gold v1."""
+    path = tmp_path / "s.toml"
+    path.write_text(
+        f'gold = "{ROOT / "gold" / "v1"}"\n[[systems]]\nname = "r"\n'
+        f'backend = "openai-compatible/replay@{url}"\nstrategy = "whole"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
 def test_interrupted_eval_leaves_a_run_record_and_resumes(tmp_path: Path) -> None:
     from pytest_httpserver import HTTPServer
 
@@ -271,14 +283,7 @@ def test_interrupted_eval_leaves_a_run_record_and_resumes(tmp_path: Path) -> Non
     with HTTPServer() as server:
         script = Script([status(500)])
         server.expect_request("/v1/chat/completions").respond_with_handler(script)
-        url = server.url_for("/v1")
-        path = tmp_path / "s.toml"
-        path.write_text(
-            f'gold = "{ROOT / "gold" / "v1"}"\n[[systems]]\nname = "r"\n'
-            f'backend = "openai-compatible/replay@{url}"\nstrategy = "whole"\n',
-            encoding="utf-8",
-        )
-        suite = load_suite(path)
+        suite = load_suite(replay_suite(tmp_path, server.url_for("/v1")))
         entry: SuiteEntry = suite.entries[0]
         with pytest.raises(BackendError):
             run_entry(entry, suite, tmp_path / "runs", limit=2)
@@ -288,3 +293,25 @@ def test_interrupted_eval_leaves_a_run_record_and_resumes(tmp_path: Path) -> Non
         run_entry(entry, suite, tmp_path / "runs", limit=2)
         run = load_run(tmp_path / "runs" / "s__r")
         assert run.info.complete is True and len(run.records) == 2
+
+
+def test_re_running_a_finished_eval_keeps_when_and_on_what_it_finished(tmp_path: Path) -> None:
+    from pytest_httpserver import HTTPServer
+
+    from extractor.harness import load_run, load_suite, run_entry
+    from tests.faults.replay import Script, ok
+
+    with HTTPServer() as server:
+        script = Script([ok({"events": []})])
+        server.expect_request("/v1/chat/completions").respond_with_handler(script)
+        suite = load_suite(replay_suite(tmp_path, server.url_for("/v1")))
+        folder = run_entry(suite.entries[0], suite, tmp_path / "runs", limit=1)
+        info = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+        info.update(finished="2026-01-01T00:00:00+00:00", git_commit="f" * 40)
+        (folder / "run.json").write_text(json.dumps(info), encoding="utf-8")
+        run_entry(suite.entries[0], suite, tmp_path / "runs", limit=1)  # a re-score: nothing new
+        again = load_run(folder).info
+        assert (again.finished, again.git_commit) == ("2026-01-01T00:00:00+00:00", "f" * 40)
+        run_entry(suite.entries[0], suite, tmp_path / "runs", limit=2)  # one more article made
+        grown = load_run(folder).info
+        assert grown.finished != "2026-01-01T00:00:00+00:00" and len(grown.articles or []) == 2

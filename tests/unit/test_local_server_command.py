@@ -10,6 +10,7 @@ import pytest
 from extractor.backends import servers
 from extractor.backends.servers import (
     DEFAULT_SLOTS,
+    SERVER_ARGS_ENV,
     SERVER_ENV,
     NativeServer,
     default_server_command,
@@ -88,3 +89,20 @@ def test_the_runner_sends_the_embedded_server_as_many_articles_as_it_has_slots(
     monkeypatch.setenv("EXTRACTOR_LLAMA_SERVER", str(tmp_path / "llama-server"))
     assert default_concurrency("local/qwen2.5-coder-1.5b") == DEFAULT_SLOTS > 1
     assert default_concurrency("openai-compatible/m@http://127.0.0.1:1/v1") == 8
+
+
+def test_more_native_server_options_go_last_and_name_the_server(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(SERVER_ENV, str(tmp_path / "llama-server"))
+    monkeypatch.setenv(SERVER_ARGS_ENV, "--spec-type ngram-simple --cache-reuse 256")
+    command = default_server_command()
+    assert isinstance(command, NativeServer)
+    argv = command(Path("m.gguf"), alias="qwen", port=8123, n_ctx=8192, threads=2)
+    assert argv[-4:] == ["--spec-type", "ngram-simple", "--cache-reuse", "256"]
+    # the kind goes into records and cache keys: replies made with them are told apart
+    assert server_kind(command) == (
+        "llama.cpp llama-server (4 slots, --spec-type ngram-simple --cache-reuse 256)"
+    )
+    monkeypatch.delenv(SERVER_ARGS_ENV)
+    assert server_kind(default_server_command()) == "llama.cpp llama-server (4 slots)"
