@@ -98,6 +98,13 @@ SERVER_ARGS_ENV = "EXTRACTOR_LLAMA_SERVER_ARGS"
 ``--cache-reuse 256``: they are part of the server's kind, so records and cache keys tell them
 apart."""
 
+REPEAT_PENALTY = 1.1
+"""The repetition penalty of both servers. llama-cpp-python's server applies 1.1 to every request
+that names none (its request model's default); llama.cpp's own server applies none (1.0). Without
+it, greedy decoding on a small model loops until ``max_tokens`` (measured on SmolLM2: 3.4 times the
+completion tokens on the seed), so the native server is started with the Python server's value:
+the two then decode alike, and the comparison of servers is one of serving, not of sampling."""
+
 DEFAULT_SLOTS = 4
 """Parallel sequences of the native server: on a CPU, decoding is bound by memory bandwidth, so
 several sequences decode at little more than the cost of one."""
@@ -111,6 +118,7 @@ class NativeServer:
     slots: int = DEFAULT_SLOTS
     extra: tuple[str, ...] = ()
     """More command-line options, after ours (``EXTRACTOR_LLAMA_SERVER_ARGS``)."""
+    repeat_penalty: float = REPEAT_PENALTY
 
     def __call__(
         self, model_file: Path, *, alias: str, port: int, n_ctx: int, threads: int
@@ -134,6 +142,8 @@ class NativeServer:
             str(threads),
             "--batch-size",
             "512",
+            "--repeat-penalty",
+            str(self.repeat_penalty),
             "--no-webui",
             *self.extra,
         ]
@@ -194,5 +204,6 @@ def server_kind(command: ServerCommand) -> str:
     """``llama-server (4 slots)`` or ``llama-cpp-python``, for records and ``extractor doctor``."""
     if isinstance(command, NativeServer):
         extra = f", {' '.join(command.extra)}" if command.extra else ""
-        return f"llama.cpp llama-server ({command.slots} slots{extra})"
+        penalty = f"repeat penalty {command.repeat_penalty}"
+        return f"llama.cpp llama-server ({command.slots} slots, {penalty}{extra})"
     return "llama-cpp-python server (1 request at a time)"

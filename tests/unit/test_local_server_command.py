@@ -35,6 +35,17 @@ def test_native_server_gives_every_slot_the_full_context() -> None:
     assert opts["--alias"] == "qwen" and opts["--threads"] == "2"
 
 
+def test_native_server_samples_as_llama_cpp_pythons_server_does() -> None:
+    """llama-cpp-python's server penalises repeats when a request names no penalty; llama.cpp's
+    own does not unless told, so ours is told the same value."""
+    types = pytest.importorskip("llama_cpp.server.types")
+    python_default = types.CreateChatCompletionRequest.model_fields["repeat_penalty"].default
+    argv = NativeServer(Path("/opt/llama-server"))(
+        Path("m.gguf"), alias="qwen", port=8123, n_ctx=8192, threads=2
+    )
+    assert float(argv[argv.index("--repeat-penalty") + 1]) == python_default != 1.0
+
+
 def test_the_environment_chooses_the_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -47,7 +58,7 @@ def test_the_environment_chooses_the_server(
     assert native_server_binary() == binary
     command = default_server_command()
     assert isinstance(command, NativeServer) and command.binary == binary
-    assert server_kind(command) == "llama.cpp llama-server (4 slots)"
+    assert server_kind(command) == "llama.cpp llama-server (4 slots, repeat penalty 1.1)"
 
 
 def test_native_finds_the_binary_beside_the_interpreter_or_says_how_to_build_it(
@@ -102,7 +113,7 @@ def test_more_native_server_options_go_last_and_name_the_server(
     assert argv[-4:] == ["--spec-type", "ngram-simple", "--cache-reuse", "256"]
     # the kind goes into records and cache keys: replies made with them are told apart
     assert server_kind(command) == (
-        "llama.cpp llama-server (4 slots, --spec-type ngram-simple --cache-reuse 256)"
+        "llama.cpp llama-server (4 slots, repeat penalty 1.1, --spec-type ngram-simple --cache-reuse 256)"
     )
     monkeypatch.delenv(SERVER_ARGS_ENV)
-    assert server_kind(default_server_command()) == "llama.cpp llama-server (4 slots)"
+    assert server_kind(default_server_command()) == "llama.cpp llama-server (4 slots, repeat penalty 1.1)"
