@@ -113,7 +113,9 @@ def test_more_native_server_options_go_last_and_name_the_server(
     assert argv[-4:] == ["--spec-type", "ngram-simple", "--cache-reuse", "256"]
     # the kind goes into records and cache keys: replies made with them are told apart
     assert server_kind(command) == (
-        "llama.cpp llama-server (4 slots, repeat penalty 1.1, --spec-type ngram-simple --cache-reuse 256)"
+        "llama.cpp llama-server (4 slots, repeat penalty 1.1, "
+        "--spec-type ngram-simple --cache-reuse 256)"
     )
     monkeypatch.delenv(SERVER_ARGS_ENV)
-    assert server_kind(default_server_command()) == "llama.cpp llama-server (4 slots, repeat penalty 1.1)"
+    kind = server_kind(default_server_command())
+    assert kind == "llama.cpp llama-server (4 slots, repeat penalty 1.1)"
