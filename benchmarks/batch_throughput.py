@@ -63,14 +63,13 @@ class BatchResult:
 
 
 def run_server(
-    name: str, gold: GoldSet, n: int, model: str, concurrency: int | None, out_dir: Path
+    name: str, gold: GoldSet, n: int, model: str, concurrency: int | None, log: Path
 ) -> BatchResult:
     command = command_for(name)
     articles = [ga.article for ga in gold.articles[:n]]
     server = LlamaServer.start(get_model(model), command=command)
     assert server.process is not None
     conc = concurrency or server.slots
-    log = out_dir / f"{len(list(out_dir.iterdir()))}.jsonl"
 
     async def go() -> float:
         backend = llama_client(model, server.base_url)
@@ -136,8 +135,10 @@ def main() -> None:
     gold = load_gold(ROOT / "gold" / "v2" / "dev")
     with tempfile.TemporaryDirectory() as tmp:
         results = [
-            run_server(name, gold, args.articles, args.model, args.concurrency, Path(tmp))
-            for name in args.servers
+            run_server(
+                name, gold, args.articles, args.model, args.concurrency, Path(tmp, f"{i}.jsonl")
+            )
+            for i, name in enumerate(args.servers)
         ]
     out = (
         "# Batch throughput of the embedded default\n\n"

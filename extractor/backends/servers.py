@@ -90,8 +90,9 @@ class ServerCommand(Protocol):
 SERVER_ENV = "EXTRACTOR_LLAMA_SERVER"
 """Which server ``local/`` starts: unset or ``python``, llama-cpp-python's server (the default);
 ``native``, llama.cpp's own ``llama-server`` beside the interpreter (``make llama-server`` puts it
-there) or on PATH; or the path of a ``llama-server`` binary. The native server is not the default
-yet: on the seed article it has not shown a clean gain (README, "Embedded servers")."""
+there) or on PATH; or the path of a ``llama-server`` binary. The native server is not the default:
+on 2 cores it is level with llama-cpp-python one article at a time and slower with its slots
+(``eval/reports/request_profile.md``, ``batch_throughput.md``)."""
 
 SERVER_ARGS_ENV = "EXTRACTOR_LLAMA_SERVER_ARGS"
 """More ``llama-server`` options (a shell-quoted string), e.g. ``--spec-type ngram-simple`` or
@@ -101,13 +102,14 @@ apart."""
 REPEAT_PENALTY = 1.1
 """The repetition penalty of both servers. llama-cpp-python's server applies 1.1 to every request
 that names none (its request model's default); llama.cpp's own server applies none (1.0). Without
-it, greedy decoding on a small model loops until ``max_tokens`` (measured on SmolLM2: 3.4 times the
-completion tokens on the seed), so the native server is started with the Python server's value:
-the two then decode alike, and the comparison of servers is one of serving, not of sampling."""
+it, greedy decoding on a small model loops until ``max_tokens`` (SmolLM2 on the seed: 6,144
+completion tokens against 2,318 with it), so the native server is started with the Python
+server's value: the two then sample alike, and comparing them compares serving, not sampling."""
 
 DEFAULT_SLOTS = 4
-"""Parallel sequences of the native server: on a CPU, decoding is bound by memory bandwidth, so
-several sequences decode at little more than the cost of one."""
+"""Parallel sequences of the native server. Where decoding is bound by memory bandwidth (many
+cores), several sequences cost little more than one; on 2 cores they do not (4 in flight gave
+0.87x the articles per hour of one, ``eval/reports/batch_throughput.md``)."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,6 @@ class NativeServer:
     slots: int = DEFAULT_SLOTS
     extra: tuple[str, ...] = ()
     """More command-line options, after ours (``EXTRACTOR_LLAMA_SERVER_ARGS``)."""
-    repeat_penalty: float = REPEAT_PENALTY
 
     def __call__(
         self, model_file: Path, *, alias: str, port: int, n_ctx: int, threads: int
@@ -143,7 +144,7 @@ class NativeServer:
             "--batch-size",
             "512",
             "--repeat-penalty",
-            str(self.repeat_penalty),
+            str(REPEAT_PENALTY),
             "--no-webui",
             *self.extra,
         ]
@@ -204,6 +205,6 @@ def server_kind(command: ServerCommand) -> str:
     """``llama-server (4 slots)`` or ``llama-cpp-python``, for records and ``extractor doctor``."""
     if isinstance(command, NativeServer):
         extra = f", {' '.join(command.extra)}" if command.extra else ""
-        penalty = f"repeat penalty {command.repeat_penalty}"
+        penalty = f"repeat penalty {REPEAT_PENALTY}"
         return f"llama.cpp llama-server ({command.slots} slots, {penalty}{extra})"
     return "llama-cpp-python server (1 request at a time)"

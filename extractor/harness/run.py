@@ -189,11 +189,11 @@ def write_run_info(run_dir: Path, setup: RunSetup, *, complete: bool) -> RunInfo
     if previous is not None and previous.started < started:
         started = previous.started  # a resumed run started when its first part did
     summary = summarise_run(records)
-    finished = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    commit = git_commit()
     if previous is not None and previous.complete == complete and previous.summary == summary:
         # nothing was made this time (a re-score): the run finished when, and on what, it did
         finished, commit = previous.finished, previous.git_commit
+    else:
+        finished, commit = dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), git_commit()
     gold_path = setup.suite.gold
     cwd = Path.cwd()
     info = RunInfo(
